@@ -1,0 +1,23 @@
+/**
+ * The subcommand table. Each entry loads its module lazily so that `kubemeter top` never pays for
+ * the server's code and vice versa.
+ */
+
+/** What a subcommand module exports. */
+export interface CommandModule {
+  /** Run with the arguments after the subcommand name; resolves to the process exit code. */
+  run(args: string[]): Promise<number>;
+}
+
+/** One subcommand. */
+export interface Command {
+  name: string;
+  /** One-line summary for the overview. */
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+/** Every subcommand, in the order the overview lists them. */
+export const commands: readonly Command[] = [
+  { name: 'version', summary: 'Print the kubemeter version', load: () => import('./version.ts') },
+];
