@@ -1,0 +1,42 @@
+/**
+ * Filesystem capacity by statfs, for the node root and image filesystems. A hung network
+ * filesystem must not stall housekeeping, so each call has a deadline (2 s, as the kubelet).
+ */
+import { statfs } from 'node:fs/promises';
+import { ErrorCode, KubemeterError } from '../lib/errors.ts';
+
+/** Capacity of one filesystem, bytes and inode counts. */
+export interface FsUsage {
+  capacityBytes: bigint;
+  availableBytes: bigint;
+  /** Free blocks × block size (includes blocks reserved for root). */
+  freeBytes: bigint;
+  inodes: bigint;
+  inodesFree: bigint;
+}
+
+/** statfs(path) with a deadline. Throws Timeout, NotFound or InvalidFile naming the path. */
+export async function readFsUsage(path: string, options: { timeoutMs?: number } = {}): Promise<FsUsage> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KubemeterError(ErrorCode.Timeout, `statfs ${path}: no answer within ${timeoutMs} ms`, { source: path })), timeoutMs);
+    timer.unref();
+  });
+  try {
+    const s = await Promise.race([statfs(path, { bigint: true }), deadline]);
+    return {
+      capacityBytes: s.blocks * s.bsize,
+      availableBytes: s.bavail * s.bsize,
+      freeBytes: s.bfree * s.bsize,
+      inodes: s.files,
+      inodesFree: s.ffree,
+    };
+  } catch (e) {
+    if (e instanceof KubemeterError) throw e;
+    const code = typeof e === 'object' && e !== null && 'code' in e && e.code === 'ENOENT' ? ErrorCode.NotFound : ErrorCode.InvalidFile;
+    throw new KubemeterError(code, `statfs ${path}: ${(e as Error).message}`, { cause: e, source: path });
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Pure parsers for the /proc files the node stats need (meminfo, stat, loadavg, net/dev,
+ * <pid>/stat) and thin readers taking an injectable /proc root.
+ */
+import { join } from 'node:path';
+import { ErrorCode, KubemeterError, quoteInput } from '../lib/errors.ts';
+import { parseUint64 } from './parse.ts';
+import { readRequiredFile, readSmallFile } from './read-file.ts';
+
+function bad(source: string, what: string, text: string): KubemeterError {
+  return new KubemeterError(ErrorCode.InvalidFile, `${source}: ${what}, got ${quoteInput(text)}`, { source });
+}
+
+/** `/proc/meminfo` as key → bytes (`kB` values × 1024; unit-less counts as they are). */
+export function parseMeminfo(text: string, source = '/proc/meminfo'): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = /^([^:\s]+):\s+(\d+)(?:\s+kB)?\s*$/.exec(line);
+    if (m === null) throw bad(source, 'expected "Key: value [kB]" lines', line);
+    const v = BigInt(m[2]!);
+    out.set(m[1]!, line.trimEnd().endsWith('kB') ? v * 1024n : v);
+  }
+  return out;
+}
+
+/** The `btime` line of `/proc/stat`: boot time in seconds since the epoch. */
+export function parseBootTimeSeconds(text: string, source = '/proc/stat'): number {
+  const m = /^btime (\d+)$/m.exec(text);
+  if (m === null) throw bad(source, 'no btime line', text.slice(0, 80));
+  return Number(m[1]);
+}
+
+/** Total number of tasks (threads included) from `/proc/loadavg`: the number after `/` in field 4. */
+export function parseLoadavgTasks(text: string, source = '/proc/loadavg'): number {
+  const m = /^\S+ \S+ \S+ \d+\/(\d+) \d+\s*$/.exec(text);
+  if (m === null) throw bad(source, 'expected "l1 l5 l15 running/total lastpid"', text);
+  return Number(m[1]);
+}
+
+/** Counters of one network interface, as the Summary API keeps them. */
+export interface InterfaceCounters {
+  name: string;
+  rxBytes: bigint;
+  rxErrors: bigint;
+  txBytes: bigint;
+  txErrors: bigint;
+}
+
+const ignoredInterfacePrefixes = ['lo', 'veth', 'docker', 'nerdctl'];
+
+/**
+ * `/proc/<pid>/net/dev` with cAdvisor's rules: skip the two header lines, delete every `:`, split on
+ * whitespace, require 17 fields, drop devices whose lower-cased name starts with `lo`, `veth`,
+ * `docker` or `nerdctl`.
+ */
+export function parseNetDev(text: string, source = 'net/dev'): InterfaceCounters[] {
+  const lines = text.split('\n');
+  const out: InterfaceCounters[] = [];
+  for (let i = 2; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    const f = line.replaceAll(':', ' ').trim().split(/\s+/);
+    if (f.length !== 17) throw bad(source, 'expected an interface name and 16 counters', line);
+    const name = f[0]!;
+    const lower = name.toLowerCase();
+    if (ignoredInterfacePrefixes.some((p) => lower.startsWith(p))) continue;
+    const at = (k: number): bigint => parseUint64(f[k]!, `${source} ${name}`);
+    out.push({ name, rxBytes: at(1), rxErrors: at(3), txBytes: at(9), txErrors: at(11) });
+  }
+  return out;
+}
+
+/** Fields of `/proc/<pid>/stat` the agent uses. Ticks are USER_HZ (100 on Linux). */
+export interface PidStat {
+  comm: string;
+  userTicks: number;
+  systemTicks: number;
+  startTicks: number;
+}
+
+/** `/proc/<pid>/stat`; the command name may contain spaces and parentheses, so split at the last `)`. */
+export function parsePidStat(text: string, source = 'stat'): PidStat {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) throw bad(source, 'expected "pid (comm) state …"', text);
+  const rest = text.slice(close + 2).trim().split(' ');
+  // rest[0] is field 3 (state); utime is field 14, stime 15, starttime 22.
+  const num = (field: number): number => {
+    const v = Number(rest[field - 3]);
+    if (!Number.isSafeInteger(v)) throw bad(source, `field ${field} is not an integer`, text);
+    return v;
+  };
+  return { comm: text.slice(open + 1, close), userTicks: num(14), systemTicks: num(15), startTicks: num(22) };
+}
+
+/** Parsed /proc/meminfo of the host. */
+export function readMeminfo(procRoot: string): Map<string, bigint> {
+  const path = join(procRoot, 'meminfo');
+  return parseMeminfo(readRequiredFile(path), path);
+}
+
+/** Boot time of the host, ms since the epoch. */
+export function readBootTimeMs(procRoot: string): number {
+  const path = join(procRoot, 'stat');
+  return parseBootTimeSeconds(readRequiredFile(path), path) * 1000;
+}
+
+/** Number of tasks (processes and threads) on the host. */
+export function readTaskCount(procRoot: string): number {
+  const path = join(procRoot, 'loadavg');
+  return parseLoadavgTasks(readRequiredFile(path), path);
+}
+
+/** The pid limit: min(kernel.pid_max, kernel.threads-max), as the kubelet reports `rlimit.maxpid`. */
+export function readMaxPid(procRoot: string): number {
+  const read = (name: string): number => {
+    const path = join(procRoot, 'sys', 'kernel', name);
+    return Number(parseUint64(readRequiredFile(path), path));
+  };
+  return Math.min(read('pid_max'), read('threads-max'));
+}
+
+/** Interfaces seen by a process's network namespace; undefined when the process is gone. */
+export function readNetDev(procRoot: string, pid: number): InterfaceCounters[] | undefined {
+  const path = join(procRoot, String(pid), 'net', 'dev');
+  const text = readSmallFile(path);
+  return text === undefined ? undefined : parseNetDev(text, path);
+}
+
+/** `/proc/<pid>/stat` parsed; undefined when the process is gone. */
+export function readPidStat(procRoot: string, pid: number): PidStat | undefined {
+  const path = join(procRoot, String(pid), 'stat');
+  const text = readSmallFile(path);
+  return text === undefined ? undefined : parsePidStat(text, path);
+}

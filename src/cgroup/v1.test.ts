@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { isKubemeterError } from '../lib/errors.ts';
+import { v1MemoryStat, v1MountInfo, writeV1Cgroups } from '../../test/support/cgroup-fixture.ts';
+import { detectCgroupMounts, parseMountInfo } from './mounts.ts';
+import { runReaderConformance } from './stats.case.ts';
+import { v1StatsFromFiles } from './v1.ts';
+
+runReaderConformance('cgroup v1', {
+  writeTree(dir, cgroups) {
+    writeV1Cgroups(dir, cgroups);
+    const mounts = detectCgroupMounts(parseMountInfo(v1MountInfo), join(dir, 'sys'));
+    assert.equal(mounts.version, 'v1');
+    assert.equal(mounts.hybrid, true);
+    return mounts;
+  },
+  cpuFile: (dir, name) => join(dir, 'sys/fs/cgroup/cpuacct', name, 'cpuacct.usage'),
+  memoryUsageFile: (dir, name) => join(dir, 'sys/fs/cgroup/memory', name, 'memory.usage_in_bytes'),
+});
+
+test('v1: the hierarchical rss and the local fault counters are used, as cAdvisor does', () => {
+  const memoryStat = v1MemoryStat(
+    { usageBytes: 100n, inactiveFileBytes: 10n, rssBytes: 60n, pageFaults: 7n, majorPageFaults: 1n },
+    0n,
+  );
+  const s = v1StatsFromFiles(
+    { cpuacctUsage: '5\n', memoryUsage: '100\n', memoryStat, memoryLimit: '9223372036854771712\n', memswLimit: undefined },
+    '/x',
+  );
+  assert.equal(s.memory?.pageFaults, 7n);
+  assert.equal(s.memory?.majorPageFaults, 1n);
+  assert.equal(s.memory?.rssBytes, 60n);
+  assert.equal(s.memory?.workingSetBytes, 90n);
+  assert.equal(s.swap?.limitBytes, undefined);
+});
+
+test('v1: without memory accounting only CPU is reported', () => {
+  const s = v1StatsFromFiles({ cpuacctUsage: '5', memoryUsage: undefined, memoryStat: undefined, memoryLimit: undefined, memswLimit: undefined }, '/x');
+  assert.deepEqual(s, { cpuUsageCoreNanoSeconds: 5n, memory: undefined, swap: undefined });
+});
+
+test('v1: arbitrary file contents either parse or throw a KubemeterError, never anything else', () => {
+  fc.assert(
+    fc.property(fc.string(), fc.string(), fc.string(), (a, b, c) => {
+      try {
+        v1StatsFromFiles({ cpuacctUsage: a, memoryUsage: b, memoryStat: c, memoryLimit: '1', memswLimit: undefined }, '/x');
+      } catch (e) {
+        assert.ok(isKubemeterError(e), String(e));
+      }
+    }),
+  );
+});
