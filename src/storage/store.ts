@@ -1,0 +1,348 @@
+/**
+ * The metrics store: the last two points of every node and container, updated one node at a time
+ * as scrapes complete, and the rates served from them (metrics-server `pkg/storage` semantics).
+ *
+ * Layout: one long-lived object per node, pod and container, mutated in place on every scrape, so
+ * a steady cluster allocates nothing per sample here (the points stay in the old generation and
+ * the garbage collector has nothing to trace anew). Differences from metrics-server, each one
+ * documented in docs/compatibility.md:
+ * - a node whose scrape fails keeps its points for `maxStaleMs` instead of vanishing (with its pods)
+ *   for two cycles; the served timestamp stays the honest sample time;
+ * - a pod is served even when a container has zero working set (zero CPU still drops the pod);
+ * - a pod whose every container fails the rate computation is omitted instead of being served with
+ *   a `null` timestamp.
+ */
+import type { ContainerSample, NodeScrape, NodeUsage, PodUsage, ContainerUsage, UsageSample } from './types.ts';
+import { rateBetween, type RateError, type StoredPoint } from './rate.ts';
+import { byteCompare } from '../lib/go-strings.ts';
+
+/** metrics-server's `freshContainerMinMetricsResolution`: younger containers wait for a second scrape. */
+export const freshContainerMinAgeMs = 10_000;
+
+/**
+ * `timestampMs − startTimeNs` in ns, exact where a decision depends on it (young containers).
+ */
+function nsBetween(startTimeNs: number, timestampMs: number): number {
+  const approx = timestampMs * 1e6 - startTimeNs;
+  // Beyond an hour no decision (zero, 10 s, the resolution) is anywhere near: the float suffices.
+  if (Math.abs(approx) >= 3.6e12) return approx;
+  return Number(BigInt(timestampMs) * 1_000_000n - BigInt(Math.trunc(startTimeNs)));
+}
+
+/** A node or container series: the newer point and, when servable, the older one. */
+class Series implements StoredPoint {
+  timestampMs = 0;
+  cpuUsageCoreNanoSeconds = 0n;
+  workingSetBytes = 0;
+  startTimeNs = 0;
+  hasPrev = false;
+  /** The prev point is synthetic, placed at the container start (fresh-container rule). */
+  prevAtStartTime = false;
+  readonly prev: StoredPoint = { timestampMs: 0, cpuUsageCoreNanoSeconds: 0n, workingSetBytes: 0, startTimeNs: 0 };
+}
+
+class ContainerState extends Series {
+  readonly name: string;
+  constructor(name: string) {
+    super();
+    this.name = name;
+  }
+}
+
+class PodState {
+  readonly namespace: string;
+  readonly name: string;
+  readonly node: NodeState;
+  /** Sorted by name. */
+  containers: ContainerState[] = [];
+  constructor(namespace: string, name: string, node: NodeState) {
+    this.namespace = namespace;
+    this.name = name;
+    this.node = node;
+  }
+}
+
+class NodeState extends Series {
+  readonly name: string;
+  hasLast = false;
+  /** Pods by `namespace/name`. */
+  pods = new Map<string, PodState>();
+  /** When this node's last successful scrape was stored, Unix ms (store clock). */
+  lastSuccessMs = 0;
+  constructor(name: string) {
+    super();
+    this.name = name;
+  }
+}
+
+/** What the store reports about a rejected point, for the caller's log. */
+export interface StoreEvent {
+  kind: 'rate-error' | 'duplicate-container' | 'older-than-prev';
+  node: string;
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  error?: RateError;
+}
+
+/** Options of a MetricsStore. */
+export interface MetricsStoreOptions {
+  /** `--metric-resolution` in ms (the fresh-container rule depends on it). */
+  resolutionMs: number;
+  /**
+   * How long a node's points survive without a successful scrape, ms. Default 2 × resolution:
+   * one failed scrape is bridged, two are not.
+   */
+  maxStaleMs?: number;
+  /** Receives rejected points (rate errors, duplicates). */
+  onEvent?: (event: StoreEvent) => void;
+}
+
+function copyPoint(from: StoredPoint, to: StoredPoint): void {
+  to.timestampMs = from.timestampMs;
+  to.cpuUsageCoreNanoSeconds = from.cpuUsageCoreNanoSeconds;
+  to.workingSetBytes = from.workingSetBytes;
+  to.startTimeNs = from.startTimeNs;
+}
+
+function setLast(s: Series, sample: UsageSample, startTimeNs: number): void {
+  s.timestampMs = sample.timestampMs;
+  s.cpuUsageCoreNanoSeconds = sample.cpuUsageCoreNanoSeconds;
+  s.workingSetBytes = sample.workingSetBytes;
+  s.startTimeNs = startTimeNs;
+}
+
+/** Is the stored prev point strictly older than `timestampMs`? */
+function prevBefore(s: Series, timestampMs: number): boolean {
+  if (!s.prevAtStartTime) return s.prev.timestampMs < timestampMs;
+  return nsBetween(s.prev.startTimeNs, timestampMs) > 0;
+}
+
+/**
+ * Shift a series to a new sample following metrics-server: the old last becomes prev when the new
+ * sample is newer; an identical or older sample keeps the old prev only if it is still older.
+ */
+function advance(s: Series, sample: UsageSample, startTimeNs: number, hadLast: boolean): boolean {
+  let dropped = false;
+  if (hadLast && sample.timestampMs > s.timestampMs) {
+    copyPoint(s, s.prev);
+    s.hasPrev = true;
+    s.prevAtStartTime = false;
+  } else if (hadLast && s.hasPrev && prevBefore(s, sample.timestampMs)) {
+    // keep the old prev
+  } else {
+    dropped = hadLast && s.hasPrev;
+    s.hasPrev = false;
+    s.prevAtStartTime = false;
+  }
+  setLast(s, sample, startTimeNs);
+  return dropped;
+}
+
+/** The store of the two most recent points per node and container. */
+export class MetricsStore {
+  private readonly nodes = new Map<string, NodeState>();
+  /** namespace → pod name → state. */
+  private readonly pods = new Map<string, Map<string, PodState>>();
+  private readonly resolutionMs: number;
+  private readonly maxStaleMs: number;
+  private readonly onEvent: (event: StoreEvent) => void;
+  private sortedPodsCache: PodState[] | undefined;
+
+  constructor(options: MetricsStoreOptions) {
+    this.resolutionMs = options.resolutionMs;
+    this.maxStaleMs = options.maxStaleMs ?? 2 * options.resolutionMs;
+    this.onEvent = options.onEvent ?? (() => {});
+  }
+
+  /** Store one node's successful scrape, taken at `nowMs` (store clock). */
+  storeNode(scrape: NodeScrape, nowMs: number): void {
+    let node = this.nodes.get(scrape.node);
+    if (node === undefined) {
+      node = new NodeState(scrape.node);
+      this.nodes.set(scrape.node, node);
+    }
+    node.lastSuccessMs = nowMs;
+    if (scrape.nodeSample === undefined) {
+      node.hasLast = false;
+      node.hasPrev = false;
+    } else {
+      if (advance(node, scrape.nodeSample, 0, node.hasLast)) this.onEvent({ kind: 'older-than-prev', node: node.name });
+      node.hasLast = true;
+    }
+    this.storeContainers(node, scrape.containers);
+  }
+
+  private storeContainers(node: NodeState, samples: ContainerSample[]): void {
+    // Group by pod; the first sample of a duplicate container wins (as upstream).
+    const byPod = new Map<string, ContainerSample[]>();
+    for (const c of samples) {
+      const key = `${c.namespace}/${c.pod}`;
+      let list = byPod.get(key);
+      if (list === undefined) byPod.set(key, (list = []));
+      if (list.some((o) => o.container === c.container)) {
+        this.onEvent({ kind: 'duplicate-container', node: node.name, namespace: c.namespace, pod: c.pod, container: c.container });
+        continue;
+      }
+      list.push(c);
+    }
+    for (const [key, pod] of node.pods) {
+      if (!byPod.has(key)) this.removePod(pod);
+    }
+    for (const [key, list] of byPod) {
+      let pod = node.pods.get(key);
+      const first = list[0]!;
+      if (pod === undefined) {
+        const other = this.pods.get(first.namespace)?.get(first.pod);
+        // A pod that moved between nodes (or a duplicate report) is owned by the latest scrape.
+        if (other !== undefined) this.removePod(other);
+        pod = new PodState(first.namespace, first.pod, node);
+        node.pods.set(key, pod);
+        let ns = this.pods.get(first.namespace);
+        if (ns === undefined) this.pods.set(first.namespace, (ns = new Map()));
+        ns.set(first.pod, pod);
+        this.sortedPodsCache = undefined;
+      }
+      this.updatePod(pod, list);
+    }
+  }
+
+  private updatePod(pod: PodState, samples: ContainerSample[]): void {
+    const old = pod.containers;
+    let sameSet = old.length === samples.length;
+    const next: ContainerState[] = [];
+    for (const sample of samples) {
+      let state = old.find((c) => c.name === sample.container);
+      const hadLast = state !== undefined;
+      state ??= new ContainerState(sample.container);
+      this.updateContainer(pod, state, sample, hadLast);
+      if (!hadLast) sameSet = false;
+      next.push(state);
+    }
+    if (!sameSet) pod.containers = next.sort((a, b) => byteCompare(a.name, b.name));
+  }
+
+  private updateContainer(pod: PodState, s: ContainerState, sample: ContainerSample, hadLast: boolean): void {
+    const startNs = sample.startTimeNs;
+    const ageNs = nsBetween(startNs, sample.timestampMs);
+    if (ageNs > 0 && ageNs >= freshContainerMinAgeMs * 1e6 && ageNs < this.resolutionMs * 1e6) {
+      // Fresh-container rule: a synthetic previous point at the start time with zero CPU.
+      setLast(s, sample, startNs);
+      s.prev.timestampMs = Math.trunc(startNs / 1e6);
+      s.prev.cpuUsageCoreNanoSeconds = 0n;
+      s.prev.workingSetBytes = sample.workingSetBytes;
+      s.prev.startTimeNs = startNs;
+      s.hasPrev = true;
+      s.prevAtStartTime = true;
+      return;
+    }
+    // Same incarnation: started before the previously stored sample was taken.
+    if (hadLast && nsBetween(startNs, s.timestampMs) > 0) {
+      if (advance(s, sample, startNs, true)) {
+        this.onEvent({ kind: 'older-than-prev', node: pod.node.name, namespace: pod.namespace, pod: pod.name, container: s.name });
+      }
+      return;
+    }
+    // First sighting or a restart: no previous point until the next scrape.
+    setLast(s, sample, startNs);
+    s.hasPrev = false;
+    s.prevAtStartTime = false;
+  }
+
+  private removePod(pod: PodState): void {
+    pod.node.pods.delete(`${pod.namespace}/${pod.name}`);
+    const ns = this.pods.get(pod.namespace);
+    if (ns?.get(pod.name) === pod) {
+      ns.delete(pod.name);
+      if (ns.size === 0) this.pods.delete(pod.namespace);
+    }
+    this.sortedPodsCache = undefined;
+  }
+
+  /** Forget a node and its pods at once (deleted, or no longer selected). */
+  removeNode(name: string): void {
+    const node = this.nodes.get(name);
+    if (node === undefined) return;
+    for (const pod of [...node.pods.values()]) this.removePod(pod);
+    this.nodes.delete(name);
+  }
+
+  /** Keep only `names`; drop nodes whose last success is older than the staleness bound. */
+  prune(names: ReadonlySet<string>, nowMs: number): void {
+    for (const [name, node] of [...this.nodes]) {
+      if (!names.has(name) || nowMs - node.lastSuccessMs > this.maxStaleMs) this.removeNode(name);
+    }
+  }
+
+  /** The servable metrics of one node, or undefined. */
+  nodeUsage(name: string): NodeUsage | undefined {
+    const node = this.nodes.get(name);
+    if (node === undefined || !node.hasLast || !node.hasPrev) return undefined;
+    const r = rateBetween(node, node.prev);
+    if (!r.ok) {
+      this.onEvent({ kind: 'rate-error', node: name, error: r.error });
+      return undefined;
+    }
+    return { name, timestampMs: node.timestampMs, windowNs: r.windowNs, cpuNanoCores: r.cpuNanoCores, workingSetBytes: node.workingSetBytes };
+  }
+
+  /** The servable metrics of one pod, or undefined. */
+  podUsage(namespace: string, name: string): PodUsage | undefined {
+    const pod = this.pods.get(namespace)?.get(name);
+    return pod === undefined ? undefined : this.usageOf(pod);
+  }
+
+  private usageOf(pod: PodState): PodUsage | undefined {
+    let earliest: ContainerState | undefined;
+    let earliestWindowNs = 0;
+    const containers: ContainerUsage[] = [];
+    for (const c of pod.containers) if (!c.hasPrev) return undefined;
+    for (const c of pod.containers) {
+      const r = rateBetween(c, c.prev, c.prevAtStartTime);
+      if (!r.ok) {
+        this.onEvent({ kind: 'rate-error', node: pod.node.name, namespace: pod.namespace, pod: pod.name, container: c.name, error: r.error });
+        continue;
+      }
+      containers.push({ name: c.name, cpuNanoCores: r.cpuNanoCores, workingSetBytes: c.workingSetBytes });
+      if (earliest === undefined || c.timestampMs < earliest.timestampMs) {
+        earliest = c;
+        earliestWindowNs = r.windowNs;
+      }
+    }
+    if (earliest === undefined) return undefined;
+    return { namespace: pod.namespace, name: pod.name, timestampMs: earliest.timestampMs, windowNs: earliestWindowNs, containers };
+  }
+
+  /** Every known pod as [namespace, name], sorted by namespace then name (byte order). Cached. */
+  podKeys(): readonly { namespace: string; name: string }[] {
+    if (this.sortedPodsCache === undefined) {
+      const all: PodState[] = [];
+      for (const ns of this.pods.values()) for (const p of ns.values()) all.push(p);
+      all.sort((a, b) => byteCompare(a.namespace, b.namespace) || byteCompare(a.name, b.name));
+      this.sortedPodsCache = all;
+    }
+    return this.sortedPodsCache;
+  }
+
+  /** Names of nodes with any stored point. */
+  nodeNames(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** Points that have a previous point (metrics_server_storage_points). */
+  pointCounts(): { node: number; container: number } {
+    let node = 0;
+    let container = 0;
+    for (const n of this.nodes.values()) {
+      if (n.hasLast && n.hasPrev) node++;
+      for (const p of n.pods.values()) for (const c of p.containers) if (c.hasPrev) container++;
+    }
+    return { node, container };
+  }
+
+  /** metrics-server ≥ 0.9 readiness: at least one node and one container are servable. */
+  ready(): boolean {
+    const counts = this.pointCounts();
+    return counts.node > 0 && counts.container > 0;
+  }
+}
