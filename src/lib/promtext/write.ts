@@ -1,0 +1,124 @@
+/**
+ * Writer for the Prometheus text exposition format 0.0.4, byte for byte as the Go client's text
+ * encoder (prometheus/common expfmt MetricFamilyToText) writes it, which is what the kubelet serves:
+ * `# HELP` (only when there is help text) and `# TYPE` per family, then `name{l="v",…} value [ms]`
+ * lines; values through the encoder's special cases and Go's %g; label values escape `\`, `"` and
+ * newline, HELP escapes `\` and newline. Names are written as given (they come from our own code).
+ * The writer keeps the given order; `normalizeFamilies` applies the registry's ordering first.
+ */
+import { formatGoFloat } from '../go-format.ts';
+import type { Family, MetricType, Sample } from './types.ts';
+
+const labelEscapes = /[\\"\n]/;
+const helpEscapes = /[\\\n]/;
+
+function escapeLabelValue(v: string): string {
+  if (!labelEscapes.test(v)) return v;
+  return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
+function escapeHelp(v: string): string {
+  if (!helpEscapes.test(v)) return v;
+  return v.replace(/[\\\n]/g, (c) => (c === '\n' ? '\\n' : '\\\\'));
+}
+
+/** A sample value as the Go text encoder writes it: 1, 0 (also for -0), -1, NaN, ±Inf special-cased, else %g. */
+export function formatSampleValue(v: number): string {
+  if (v === 0) return '0';
+  if (v === 1) return '1';
+  if (v === -1) return '-1';
+  return formatGoFloat(v);
+}
+
+/** Appends exposition text piece by piece (no intermediate objects); `text` is the result. */
+export class ExpositionBuilder {
+  /** The text written so far. */
+  text = '';
+
+  /** Writes a family header: `# HELP` when help is given, then `# TYPE`. */
+  family(name: string, type: MetricType, help?: string): this {
+    if (help !== undefined) this.text += `# HELP ${name} ${escapeHelp(help)}\n`;
+    this.text += `# TYPE ${name} ${type}\n`;
+    return this;
+  }
+
+  /** Writes one sample line; `labels` is flat `[name0, value0, …]`, written in the given order. */
+  sample(name: string, labels: readonly string[], value: number, timestampMs?: number): this {
+    let line = name;
+    if (labels.length > 0) {
+      line += '{';
+      for (let i = 0; i < labels.length; i += 2) {
+        line += `${i === 0 ? '' : ','}${labels[i] ?? ''}="${escapeLabelValue(labels[i + 1] ?? '')}"`;
+      }
+      line += '}';
+    }
+    line += ` ${formatSampleValue(value)}`;
+    if (timestampMs !== undefined) line += ` ${timestampMs}`;
+    this.text += `${line}\n`;
+    return this;
+  }
+}
+
+/** Exposition text for `families` in the given order; families without samples are skipped (as Gather does). */
+export function writeExposition(families: readonly Family[]): string {
+  const b = new ExpositionBuilder();
+  for (const f of families) {
+    if (f.samples.length === 0) continue;
+    b.family(f.name, f.type, f.help);
+    for (const s of f.samples) b.sample(s.name, s.labels, s.value, s.timestampMs);
+  }
+  return b.text;
+}
+
+/**
+ * Go's byte-wise string order (UTF-8 order equals code point order). JavaScript's `<` compares
+ * UTF-16 code units, which differs for characters above U+FFFF versus U+E000–U+FFFF.
+ */
+export function compareGoStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (0xD800–0xDFFF) encode code points above every BMP character: lift them above 0xFFFF.
+    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
+    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** Pairs sorted by label name. */
+function sortedLabels(labels: readonly string[]): string[] {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < labels.length; i += 2) pairs.push([labels[i] ?? '', labels[i + 1] ?? '']);
+  pairs.sort((p, q) => compareGoStrings(p[0], q[0]));
+  return pairs.flat();
+}
+
+/** client_golang's metric order: fewer labels first, then label values in order, then timestamp (none last). */
+function compareSamples(a: Sample, b: Sample): number {
+  if (a.labels.length !== b.labels.length) return a.labels.length - b.labels.length;
+  for (let i = 1; i < a.labels.length; i += 2) {
+    const c = compareGoStrings(a.labels[i] ?? '', b.labels[i] ?? '');
+    if (c !== 0) return c;
+  }
+  if (a.timestampMs === undefined) return b.timestampMs === undefined ? 0 : 1;
+  if (b.timestampMs === undefined) return -1;
+  return a.timestampMs - b.timestampMs;
+}
+
+/**
+ * The order a Go registry's Gather produces: families by name, label pairs by name, samples by label
+ * values. Samples of summary and histogram families keep their order (Go orders those by their
+ * structure, which flat samples do not carry). Returns new objects; the input is not modified.
+ */
+export function normalizeFamilies(families: readonly Family[]): Family[] {
+  return families
+    .map((f) => {
+      const samples = f.samples.map((s) => ({ ...s, labels: sortedLabels(s.labels) }));
+      if (f.type !== 'summary' && f.type !== 'histogram') samples.sort(compareSamples);
+      return { ...f, samples };
+    })
+    .sort((a, b) => compareGoStrings(a.name, b.name));
+}
