@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KubeletClient } from './kubelet-client.ts';
+import { scrapeAll, startSpreadMs, type ScrapeOutcome } from './scraper.ts';
+import { kubeletUrl, type KubeletNode } from './address.ts';
+import { startFakeKubelet } from '../../test/support/fake-kubelet.ts';
+import { createTestPki } from '../../test/support/pki.ts';
+
+function run(client: KubeletClient, urls: { node: string; url: string }[], extra: Partial<Parameters<typeof scrapeAll>[0]> = {}): Promise<ScrapeOutcome[]> {
+  const outcomes: ScrapeOutcome[] = [];
+  return scrapeAll({
+    client,
+    targets: urls.map((u) => ({ node: u.node, url: new URL(u.url) })),
+    endpoint: 'resource',
+    requestTimeoutMs: 2000,
+    concurrency: 4,
+    nowMs: Date.now,
+    sleep: () => Promise.resolve(),
+    onOutcome: (o) => outcomes.push(o),
+    ...extra,
+  }).then(() => outcomes.sort((a, b) => a.node.localeCompare(b.node)));
+}
+
+test('HTTPS scrape verified against the kubelet CA with a bearer token; failures are classified per node', async (t) => {
+  const pki = createTestPki();
+  t.after(() => pki.cleanup());
+  const ca = pki.ca('kubelet-ca');
+  const serving = pki.issue(ca, { commonName: 'node-1', ipAddresses: ['127.0.0.1'], usage: 'server' });
+  const good = await startFakeKubelet({ tls: serving, bearerToken: 's3cret' });
+  const forbidden = await startFakeKubelet({ tls: serving, bearerToken: 's3cret' });
+  const hanging = await startFakeKubelet({ tls: serving, bearerToken: 's3cret' });
+  const garbage = await startFakeKubelet({ tls: serving, bearerToken: 's3cret' });
+  const huge = await startFakeKubelet({ tls: serving, bearerToken: 's3cret' });
+  const reset = await startFakeKubelet({ tls: serving, bearerToken: 's3cret' });
+  const otherCa = pki.ca('other');
+  const untrusted = await startFakeKubelet({ tls: pki.issue(otherCa, { commonName: 'x', ipAddresses: ['127.0.0.1'], usage: 'server' }) });
+  const all = [good, forbidden, hanging, garbage, huge, reset, untrusted];
+  t.after(() => Promise.all(all.map((k) => k.close())));
+  good.container('ns', 'p', 'c').cpuNs = 5n;
+  forbidden.fault = { kind: 'status', code: 403 };
+  hanging.fault = { kind: 'hang' };
+  garbage.fault = { kind: 'garbage' };
+  huge.fault = { kind: 'huge', chars: 300_000 };
+  reset.fault = { kind: 'reset' };
+  const client = new KubeletClient({ caPem: ca.certPem, bearerToken: () => 's3cret', maxBodyBytes: 200_000 });
+  t.after(() => client.close());
+  const names = ['a-good', 'b-forbidden', 'c-hanging', 'd-garbage', 'e-huge', 'f-reset', 'g-untrusted'];
+  const outcomes = await run(client, all.map((k, i) => ({ node: names[i]!, url: `${k.url}/metrics/resource` })), { requestTimeoutMs: 300 });
+  assert.deepEqual(outcomes.map((o) => [o.node, o.ok ? 'ok' : o.failure]), [
+    ['a-good', 'ok'], ['b-forbidden', 'http-status'], ['c-hanging', 'timeout'], ['d-garbage', 'decode'],
+    ['e-huge', 'too-large'], ['f-reset', 'network'], ['g-untrusted', 'tls'],
+  ]);
+  const bad = outcomes[1]!;
+  assert.equal(bad.ok ? '' : bad.error, 'request failed, status: "403 Forbidden"');
+  const first = outcomes[0]!;
+  assert.ok(first.ok && first.scrape.containers.length === 1 && first.scrape.containers[0]!.cpuUsageCoreNanoSeconds === 5n);
+
+  // --kubelet-insecure-tls accepts the untrusted kubelet; a wrong token gives 401.
+  const insecure = new KubeletClient({ insecureSkipTlsVerify: true, bearerToken: () => 'wrong' });
+  t.after(() => insecure.close());
+  const o2 = await run(insecure, [{ node: 'u', url: `${untrusted.url}/metrics/resource` }, { node: 'v', url: `${good.url}/metrics/resource` }]);
+  assert.deepEqual(o2.map((o) => (o.ok ? 'ok' : o.error)), ['ok', 'request failed, status: "401 Unauthorized"']);
+});
+
+test('client certificates are presented; keep-alive reuses one connection', async (t) => {
+  const pki = createTestPki();
+  t.after(() => pki.cleanup());
+  const ca = pki.ca('ca');
+  const k = await startFakeKubelet({ tls: { ...pki.issue(ca, { commonName: 'n', ipAddresses: ['127.0.0.1'], usage: 'server' }), clientCaPem: ca.certPem } });
+  t.after(() => k.close());
+  const cert = pki.issue(ca, { commonName: 'system:metrics-server', usage: 'client' });
+  const client = new KubeletClient({ caPem: ca.certPem, clientCertPem: cert.certPem, clientKeyPem: cert.keyPem });
+  t.after(() => client.close());
+  for (let i = 0; i < 3; i++) {
+    const o = await run(client, [{ node: 'n', url: `${k.url}/metrics/resource` }]);
+    assert.equal(o[0]?.ok, true);
+  }
+  const noCert = new KubeletClient({ caPem: ca.certPem });
+  t.after(() => noCert.close());
+  const o = await run(noCert, [{ node: 'n', url: `${k.url}/metrics/resource` }]);
+  assert.equal(o[0]?.ok, false);
+});
+
+test('cancelling the tick stops pending nodes; concurrency is bounded', async (t) => {
+  const k = await startFakeKubelet();
+  t.after(() => k.close());
+  k.fault = { kind: 'hang' };
+  const client = new KubeletClient();
+  t.after(() => client.close());
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 100);
+  const outcomes = await run(client, [1, 2, 3, 4, 5].map((i) => ({ node: `n${i}`, url: `${k.url}/metrics/resource` })), { signal: ac.signal, concurrency: 2, requestTimeoutMs: 10_000 });
+  assert.deepEqual(outcomes.map((o) => (o.ok ? 'ok' : o.failure)), ['cancelled', 'cancelled', 'cancelled', 'cancelled', 'cancelled']);
+  // Only two requests ever reached the kubelet.
+  assert.equal(k.requests.length, 2);
+});
+
+test('kubelet URLs follow address preference, ports, IPv6 and the path annotation', () => {
+  const node: KubeletNode = {
+    name: 'n', ready: true, labels: {}, kubeletPort: 10255,
+    addresses: [{ type: 'Hostname', address: 'n.local' }, { type: 'InternalIP', address: 'fd00::1' }],
+  };
+  const o = { preferredAddressTypes: ['InternalIP', 'Hostname'], port: 10250, useNodeStatusPort: false, scheme: 'https' as const, endpoint: 'resource' as const };
+  assert.equal(kubeletUrl(node, o).toString(), 'https://[fd00::1]:10250/metrics/resource');
+  assert.equal(kubeletUrl(node, { ...o, useNodeStatusPort: true, endpoint: 'summary' }).toString(), 'https://[fd00::1]:10255/stats/summary?only_cpu_and_memory=true');
+  assert.equal(kubeletUrl({ ...node, annotations: { 'metrics.k8s.io/resource-metrics-path': '/custom/path' } }, { ...o, preferredAddressTypes: ['Hostname'] }).toString(), 'https://n.local:10250/custom/path');
+  assert.throws(() => kubeletUrl(node, { ...o, preferredAddressTypes: ['ExternalIP'] }), /no address matched types \[ExternalIP\]/);
+  assert.equal(startSpreadMs(10), 80);
+  assert.equal(startSpreadMs(10_000), 4000);
+});

@@ -1,0 +1,109 @@
+/**
+ * Fan-out over all nodes with bounded concurrency: the starts are spread over
+ * min(8 ms × nodes, 4 s) (metrics-server's congestion guard, here deterministic instead of random
+ * jitter), each node gets its own deadline, and a failing node is reported and skipped — the tick
+ * never fails as a whole. Results are handed over one node at a time as they complete, so the
+ * store never holds a whole cluster's batch at once.
+ */
+import { errorMessage } from '../lib/errors.ts';
+import type { NodeScrape } from '../storage/types.ts';
+import type { ScrapeDecoder, DecoderOptions } from './decoder.ts';
+import { resourceDecoder } from './decode-resource.ts';
+import { summaryDecoder } from './decode-summary.ts';
+import { failureKind, type KubeletClient, type ScrapeFailure } from './kubelet-client.ts';
+
+/** One node to scrape. */
+export interface ScrapeTarget {
+  node: string;
+  url: URL;
+}
+
+/** The outcome of one node's scrape. */
+export type ScrapeOutcome =
+  | { node: string; ok: true; scrape: NodeScrape; durationMs: number; startMs: number }
+  | { node: string; ok: false; failure: ScrapeFailure; error: string; durationMs: number; startMs: number };
+
+/** Options of one fan-out. */
+export interface ScrapeAllOptions {
+  client: KubeletClient;
+  targets: readonly ScrapeTarget[];
+  /** Which body format the targets serve. */
+  endpoint: 'resource' | 'summary';
+  /** --kubelet-request-timeout in ms. */
+  requestTimeoutMs: number;
+  /** Most requests in flight at once. */
+  concurrency: number;
+  /** Cancels the whole fan-out (the tick deadline). */
+  signal?: AbortSignal;
+  /** Largest accepted body, characters. */
+  maxBodyChars?: number;
+  /** Wall clock, Unix ms. */
+  nowMs: () => number;
+  /** Sleep that resolves early (without throwing) when the signal aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Called as soon as each node is done. */
+  onOutcome: (outcome: ScrapeOutcome) => void;
+  /** Dropped incomplete points, for the log. */
+  onIncomplete?: DecoderOptions['onIncomplete'];
+}
+
+/** metrics-server's start spread: min(8 ms × nodes, 4 s). */
+export function startSpreadMs(nodes: number): number {
+  return Math.min(8 * nodes, 4000);
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Scrape every target; resolves with counts once all are done (never rejects). */
+export async function scrapeAll(options: ScrapeAllOptions): Promise<{ ok: number; failed: number }> {
+  const { targets } = options;
+  const sleep = options.sleep ?? defaultSleep;
+  const spread = targets.length > 1 ? startSpreadMs(targets.length) / targets.length : 0;
+  const t0 = options.nowMs();
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+
+  const scrapeOne = async (index: number): Promise<void> => {
+    const target = targets[index]!;
+    await sleep(t0 + index * spread - options.nowMs(), options.signal);
+    const startMs = options.nowMs();
+    const decoderOptions: DecoderOptions = {
+      node: target.node,
+      defaultTimestampMs: startMs,
+      source: target.url.toString(),
+      maxBodyChars: options.maxBodyChars ?? 32 << 20,
+      ...(options.onIncomplete === undefined ? {} : { onIncomplete: options.onIncomplete }),
+    };
+    const decoder: ScrapeDecoder = options.endpoint === 'summary' ? summaryDecoder(decoderOptions) : resourceDecoder(decoderOptions);
+    try {
+      if (options.signal?.aborted) throw new Error('cancelled before start');
+      const scrape = await options.client.get(target.url, { decoder, timeoutMs: options.requestTimeoutMs, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+      ok++;
+      options.onOutcome({ node: target.node, ok: true, scrape, durationMs: options.nowMs() - startMs, startMs });
+    } catch (e) {
+      failed++;
+      const failure = options.signal?.aborted && failureKind(e) !== 'timeout' ? 'cancelled' : failureKind(e);
+      options.onOutcome({ node: target.node, ok: false, failure, error: errorMessage(e), durationMs: options.nowMs() - startMs, startMs });
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (next < targets.length) await scrapeOne(next++);
+  };
+  const workers: Promise<void>[] = [];
+  for (let i = 0; i < Math.min(Math.max(1, options.concurrency), targets.length); i++) workers.push(worker());
+  await Promise.all(workers);
+  return { ok, failed };
+}
