@@ -35,13 +35,16 @@ export type ScrapeFailure = 'timeout' | 'tls' | 'http-status' | 'decode' | 'too-
 /** Classify a scrape error. */
 export function failureKind(e: unknown): ScrapeFailure {
   if (isKubemeterError(e)) {
-    switch (e.code) {
-      case ErrorCode.Timeout: return 'timeout';
-      case ErrorCode.HttpStatus: return 'http-status';
-      case ErrorCode.TooLarge: return 'too-large';
-      case ErrorCode.Aborted: return 'cancelled';
-      case ErrorCode.Network: return /certificate|TLS|SSL|self.signed|altname|CERT|DEPTH_ZERO/i.test(e.message) ? 'tls' : 'network';
-      default: return 'decode';
+    const byCode: Partial<Record<string, ScrapeFailure>> = {
+      [ErrorCode.Timeout]: 'timeout',
+      [ErrorCode.HttpStatus]: 'http-status',
+      [ErrorCode.TooLarge]: 'too-large',
+      [ErrorCode.Aborted]: 'cancelled',
+    };
+    const kind = byCode[e.code];
+    if (kind !== undefined) return kind;
+    if (e.code === ErrorCode.Network) {
+      return /certificate|TLS|SSL|self.signed|altname|CERT|DEPTH_ZERO/i.test(e.message) ? 'tls' : 'network';
     }
   }
   return 'decode';
