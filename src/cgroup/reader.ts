@@ -19,7 +19,7 @@ export interface CgroupReader {
   readStats(name: string): CgroupStats;
   /** Pids in the cgroup itself (not its descendants): `cgroup.procs`. Empty when it vanished. */
   readPids(name: string): number[];
-  /** Basenames of the child cgroups; empty when the cgroup does not exist. */
+  /** Basenames of the child cgroups, sorted (stable output order); empty when the cgroup does not exist. */
   listChildren(name: string): string[];
   /** Does the cgroup exist? */
   exists(name: string): boolean;
@@ -34,7 +34,8 @@ function listDirs(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((e) => e.isDirectory())
-      .map((e) => e.name);
+      .map((e) => e.name)
+      .sort();
   } catch (e) {
     if (isAbsent(e)) return [];
     throw new KubemeterError(ErrorCode.InvalidFile, `${dir}: cannot list: ${(e as Error).message}`, { cause: e, source: dir });

@@ -1,0 +1,222 @@
+/**
+ * The housekeeping loop: every `--housekeeping-interval` (jittered by up to +10% so that many
+ * nodes do not sample in lockstep; cAdvisor jitters per container instead, which a single pass
+ * does not need) one pass discovers the cgroups, resolves identities, reads every cgroup with
+ * its own timestamp and publishes an immutable Snapshot. A failing read skips that cgroup and
+ * is counted; a pass never throws.
+ */
+import { readBootTimeMs } from '../cgroup/proc.ts';
+import type { CgroupDriver } from '../cgroup/layout.ts';
+import type { CgroupReader } from '../cgroup/reader.ts';
+import type { Clock } from '../lib/clock.ts';
+import { systemClock } from '../lib/clock.ts';
+import { errorMessage } from '../lib/errors.ts';
+import type { Logger } from '../lib/log.ts';
+import { silentLogger } from '../lib/log.ts';
+import type { Sleep } from '../kube/backoff.ts';
+import { realSleep } from '../kube/backoff.ts';
+import type { NodeFsPaths } from './collect-node.ts';
+import { collectNode, startFsReads } from './collect-node.ts';
+import type { PodContext } from './collect-pods.ts';
+import { collectKubePod } from './collect-pods.ts';
+import { collectUnitPod, stableUid } from './collect-standalone.ts';
+import type { StandaloneUnit } from './discover.ts';
+import { discoverKubepods, discoverStandalone } from './discover.ts';
+import type { ErrorKind } from './error-kinds.ts';
+import { ErrorKind as Kind } from './error-kinds.ts';
+import type { EngineContainer } from './identity/engine.ts';
+import { listEngineContainers } from './identity/engine.ts';
+import type { IdentityProvider, IdentitySnapshot } from './identity/types.ts';
+import { emptyIdentity } from './identity/types.ts';
+import type { PodSnapshot, Snapshot } from './model.ts';
+import { ReadingTracker } from './readings.ts';
+
+/** Options of the Collector. */
+export interface CollectorOptions {
+  reader: CgroupReader;
+  procRoot: string;
+  nodeName: string;
+  /** `--cgroup-root`: parent of `kubepods` (default `/`). */
+  cgroupRoot: string;
+  driver: CgroupDriver | 'auto';
+  /** Identity sources, tried in order; the first that answers wins. */
+  identity: readonly IdentityProvider[];
+  /** Map systemd units and engine containers onto pods (hosts without Kubernetes). */
+  standalone: { engineEndpoints: readonly string[] } | undefined;
+  fs: NodeFsPaths;
+  clock?: Clock;
+  logger?: Logger;
+  /** Deadline for one identity lookup, ms (default 5000). */
+  identityTimeoutMs?: number;
+}
+
+/** Counters for the agent's own /metrics. */
+export interface CollectorStats {
+  passes: number;
+  /** CPU (user+system) of all passes, seconds. */
+  cpuSecondsTotal: number;
+  lastPassCpuSeconds: number;
+  lastPassWallSeconds: number;
+  errors: Map<ErrorKind, number>;
+  /** Cgroups read in the last pass. */
+  cgroupsSeen: number;
+  podsUnresolved: number;
+  /** Identity source used by the last pass (`none` when none answered). */
+  identitySource: string;
+}
+
+/** Collects snapshots of the node's cgroups. */
+export class Collector {
+  private readonly o: CollectorOptions;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly tracker: ReadingTracker;
+  private readonly created = new Map<string, number>();
+  private readonly uids = new Map<string, string>();
+  private bootTimeMs: number | undefined;
+  private snapshot: Snapshot | undefined;
+  private readonly counters: CollectorStats = {
+    passes: 0, cpuSecondsTotal: 0, lastPassCpuSeconds: 0, lastPassWallSeconds: 0,
+    errors: new Map(), cgroupsSeen: 0, podsUnresolved: 0, identitySource: 'none',
+  };
+
+  constructor(options: CollectorOptions) {
+    this.o = options;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? silentLogger;
+    this.tracker = new ReadingTracker({ reader: options.reader, clock: this.clock, onError: (kind, path, e) => this.count(kind, path, e) });
+  }
+
+  /** The last published snapshot; undefined before the first pass. */
+  latest(): Snapshot | undefined {
+    return this.snapshot;
+  }
+
+  /** Counters for self-metrics. */
+  stats(): Readonly<CollectorStats> {
+    return this.counters;
+  }
+
+  private count(kind: ErrorKind, what: string, e: unknown): void {
+    this.counters.errors.set(kind, (this.counters.errors.get(kind) ?? 0) + 1);
+    this.log.debug('collection error', { kind, what, error: errorMessage(e) });
+  }
+
+  private createdMs(path: string): number {
+    let t = this.created.get(path);
+    if (t === undefined) {
+      t = Math.max(this.o.reader.creationTimeMs(path) ?? 0, this.bootTimeMs ?? 0);
+      this.created.set(path, t);
+    }
+    return t;
+  }
+
+  private async identity(signal: AbortSignal): Promise<IdentitySnapshot> {
+    for (const p of this.o.identity) {
+      try {
+        const s = await p.lookup(AbortSignal.any([signal, AbortSignal.timeout(this.o.identityTimeoutMs ?? 5000)]));
+        this.counters.identitySource = p.name;
+        return s;
+      } catch (e) {
+        this.count(Kind.Identity, p.name, e);
+      }
+    }
+    this.counters.identitySource = 'none';
+    return emptyIdentity();
+  }
+
+  private async engines(signal: AbortSignal): Promise<Map<string, EngineContainer>> {
+    const out = new Map<string, EngineContainer>();
+    for (const endpoint of this.o.standalone?.engineEndpoints ?? []) {
+      try {
+        for (const c of await listEngineContainers(endpoint, { signal, timeoutMs: this.o.identityTimeoutMs ?? 5000 })) out.set(c.id, c);
+      } catch (e) {
+        // An engine that is not installed is normal on most hosts: count only other failures.
+        if (!/ENOENT|ECONNREFUSED/.test(errorMessage(e))) this.count(Kind.Identity, endpoint, e);
+      }
+    }
+    return out;
+  }
+
+  /** Run one housekeeping pass and publish its snapshot. */
+  async collectOnce(signal: AbortSignal = new AbortController().signal): Promise<Snapshot> {
+    const startedMs = this.clock.nowMs();
+    const wall0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const { reader, procRoot } = this.o;
+    const nodeError = (_k: 'node', what: string, e: unknown): void => this.count(Kind.Node, what, e);
+    if (this.bootTimeMs === undefined) {
+      try {
+        this.bootTimeMs = readBootTimeMs(procRoot);
+      } catch (e) {
+        nodeError('node', 'boot time', e);
+      }
+    }
+    const fsPromise = startFsReads(this.o.fs, this.clock, (what, e) => nodeError('node', what, e));
+    const [identity, engines] = await Promise.all([this.identity(signal), this.o.standalone ? this.engines(signal) : new Map<string, EngineContainer>()]);
+
+    let tree: ReturnType<typeof discoverKubepods> = { driver: 'cgroupfs', podsPath: undefined, pods: [] };
+    let units: StandaloneUnit[] = [];
+    try {
+      tree = discoverKubepods(reader, { cgroupRoot: this.o.cgroupRoot, driver: this.o.driver });
+      if (this.o.standalone) units = discoverStandalone(reader, { skip: new Set(tree.podsPath === undefined ? [] : [tree.podsPath]) });
+    } catch (e) {
+      this.count(Kind.Discovery, 'cgroup tree', e);
+    }
+
+    const ctx: PodContext = { reader, tracker: this.tracker, clock: this.clock, procRoot, identity, createdMs: (p) => this.createdMs(p), onError: nodeError };
+    const podsReading = tree.podsPath === undefined ? undefined : this.tracker.read(tree.podsPath);
+    const node = collectNode(
+      { reader, tracker: this.tracker, clock: this.clock, procRoot, nodeName: this.o.nodeName, bootTimeMs: this.bootTimeMs ?? 0, rootCgroupStartMs: this.createdMs('/'), onError: nodeError },
+      podsReading === undefined || tree.podsPath === undefined ? undefined : { reading: podsReading, startTimeMs: this.createdMs(tree.podsPath) },
+    );
+    const pods: PodSnapshot[] = [];
+    for (const p of tree.pods) {
+      const snap = collectKubePod(ctx, p);
+      if (snap !== undefined) pods.push(snap);
+    }
+    const uidOf = (key: string): string => {
+      let uid = this.uids.get(key);
+      if (uid === undefined) this.uids.set(key, (uid = stableUid(key)));
+      return uid;
+    };
+    for (const u of units) {
+      const snap = collectUnitPod(ctx, u, engines, uidOf);
+      if (snap !== undefined) pods.push(snap);
+    }
+    [node.fs, node.imageFs] = await fsPromise;
+
+    this.counters.cgroupsSeen = this.tracker.endPass();
+    // Creation times of cgroups that are gone would otherwise accumulate forever.
+    if (this.created.size > 4 * (this.counters.cgroupsSeen + 16)) this.created.clear();
+    const cpu = process.cpuUsage(cpu0);
+    this.counters.passes++;
+    this.counters.lastPassCpuSeconds = (cpu.user + cpu.system) / 1e6;
+    this.counters.cpuSecondsTotal += this.counters.lastPassCpuSeconds;
+    this.counters.lastPassWallSeconds = (performance.now() - wall0) / 1000;
+    this.counters.podsUnresolved = pods.filter((p) => !p.resolved).length;
+    const snapshot: Snapshot = { startedMs, durationMs: performance.now() - wall0, node, pods };
+    this.snapshot = snapshot;
+    return snapshot;
+  }
+
+  /** Run passes until `signal` aborts. */
+  async run(options: { intervalMs: number; signal: AbortSignal; sleep?: Sleep; random?: () => number }): Promise<void> {
+    const sleep = options.sleep ?? realSleep;
+    const random = options.random ?? Math.random;
+    while (!options.signal.aborted) {
+      try {
+        await this.collectOnce(options.signal);
+      } catch (e) {
+        this.count(Kind.Pass, 'housekeeping', e);
+        this.log.warn('housekeeping pass failed', { error: errorMessage(e) });
+      }
+      await sleep(options.intervalMs * (1 + 0.1 * random()), options.signal);
+    }
+  }
+
+  /** Release identity connections. */
+  close(): void {
+    for (const p of this.o.identity) p.close();
+  }
+}
