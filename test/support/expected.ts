@@ -1,0 +1,60 @@
+/**
+ * What the deploy files must contain, stated once: metrics-server's object names (so that
+ * migrating is one `kubectl apply`) and the exact permissions of the server.
+ */
+
+/** `Kind/namespace/name` of every object in metrics-server's components.yaml, sorted. */
+export const metricsServerIdentities: readonly string[] = [
+  'APIService//v1beta1.metrics.k8s.io',
+  'ClusterRole//system:aggregated-metrics-reader',
+  'ClusterRole//system:metrics-server',
+  'ClusterRoleBinding//metrics-server:system:auth-delegator',
+  'ClusterRoleBinding//system:metrics-server',
+  'Deployment/kube-system/metrics-server',
+  'RoleBinding/kube-system/metrics-server-auth-reader',
+  'Service/kube-system/metrics-server',
+  'ServiceAccount/kube-system/metrics-server',
+];
+
+/**
+ * The server's own permissions: read nodes and pods, and the kubelets' resource endpoints
+ * (nodes/metrics for /metrics/resource, nodes/stats for /stats/summary). Nothing more.
+ */
+export const serverPermissions: readonly string[] = [
+  'core nodes get',
+  'core nodes list',
+  'core nodes watch',
+  'core nodes/metrics get',
+  'core nodes/stats get',
+  'core pods get',
+  'core pods list',
+  'core pods watch',
+];
+
+/** The aggregated reader role: metrics.k8s.io read access for view/edit/admin. */
+export const readerPermissions: readonly string[] = [
+  'metrics.k8s.io nodes get',
+  'metrics.k8s.io nodes list',
+  'metrics.k8s.io nodes watch',
+  'metrics.k8s.io pods get',
+  'metrics.k8s.io pods list',
+  'metrics.k8s.io pods watch',
+];
+
+/**
+ * The server's service account bindings: its own ClusterRole, system:auth-delegator (TokenReview,
+ * SubjectAccessReview) and the extension-apiserver-authentication-reader Role in kube-system.
+ */
+export function serverBindings(serverClusterRole: string): string[] {
+  return [
+    `ClusterRoleBinding -> ClusterRole ${serverClusterRole}`,
+    'ClusterRoleBinding -> ClusterRole system:auth-delegator',
+    'RoleBinding kube-system -> Role extension-apiserver-authentication-reader',
+  ].sort();
+}
+
+/** The agent's permissions: the pods of its node, to name pod and container cgroups. */
+export const agentPermissions: readonly string[] = ['core pods get', 'core pods list', 'core pods watch'];
+
+/** The agent's hostPath volumes (both mounted read-only): the cgroup tree and /proc. */
+export const agentHostPaths: readonly string[] = ['cgroup', 'proc'];
