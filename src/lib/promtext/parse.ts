@@ -11,8 +11,8 @@
  *
  * Hand-written scanner (charCodeAt over the chunk, indexOf for line ends, quotes and backslashes)
  * rather than split('\n') plus a regular expression per line: on a 110-pod /metrics/resource page the
- * regex/split approach ran at roughly a third of this scanner's throughput, and it cannot report
- * which character was wrong. See bench/promtext.bench.ts for the measured figures.
+ * split/regex approach ran at about 0.4× this scanner's throughput (76 vs 215 MB/s, `npm run bench`,
+ * docs/benchmarks.md), allocates every line, and cannot say which character was wrong.
  *
  * Speed choices (the scrape hot path at 10,000 nodes):
  * - The sample callback gets positional arguments, not an object, and one label array that the
@@ -20,9 +20,15 @@
  * - Names, label names and label values equal to those of the previous sample at the same position
  *   are reused (startsWith on the text) instead of sliced again: kubelet pages repeat them.
  * - Values take Clinger's exact fast path (≤ 15 digits, |exponent| ≤ 22) and fall back to Number().
+ * The parser is one class past the usual file size on purpose: every line type shares the scanner
+ * state (position, reuse caches, per-family checks); character-level pieces live in scan.ts.
  */
 import { ErrorCode } from '../errors.ts';
 import { parseGoFloatToken, parseTimestampToken } from './float.ts';
+import {
+  BACKSLASH, crHint, describe, is, LABEL_CHAR, LABEL_START, NAME_CHAR, NAME_START, NL, QUOTE, quoteSlice,
+  scanFastFloat, scanFastInteger, SP, TAB, tokenEnd, type Cursor,
+} from './scan.ts';
 import { ExpositionError, type Family, type MetricType } from './types.ts';
 
 /**
@@ -60,31 +66,6 @@ interface FamilyState {
   hasHelp: boolean;
 }
 
-// Character classes (bit flags) for ASCII; everything else is none of them.
-const NAME_START = 1;
-const NAME_CHAR = 2;
-const LABEL_START = 4;
-const LABEL_CHAR = 8;
-const CLASS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-  const digit = c >= 0x30 && c <= 0x39;
-  if (letter || c === 0x3a) CLASS[c] = NAME_START | NAME_CHAR;
-  if (digit) CLASS[c] = NAME_CHAR;
-  if (letter) CLASS[c] = (CLASS[c] ?? 0) | LABEL_START | LABEL_CHAR;
-  if (digit) CLASS[c] = (CLASS[c] ?? 0) | LABEL_CHAR;
-}
-function is(c: number, flag: number): boolean {
-  return c < 128 && ((CLASS[c] ?? 0) & flag) !== 0;
-}
-
-const NL = 0x0a;
-const SP = 0x20;
-const TAB = 0x09;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-  1e18, 1e19, 1e20, 1e21, 1e22];
 const TYPES: Record<string, MetricType> = {
   COUNTER: 'counter',
   GAUGE: 'gauge',
@@ -107,7 +88,7 @@ export class ExpositionParser {
   private lineNo = 0;
   private ended = false;
   // Scanner state for the text being parsed.
-  private pos = 0;
+  private readonly cur: Cursor = { pos: 0 }; // where the last scan ended
   private nextBackslash = -1; // index of the next '\' at or after pos, or text length when none
   private readonly labels: string[] = [];
   private labelCount = 0;
@@ -133,16 +114,24 @@ export class ExpositionParser {
     if (this.totalLength > this.maxTotalLength) {
       throw this.error(`input exceeds ${this.maxTotalLength} characters`, this.lineNo + 1, ErrorCode.TooLarge);
     }
-    const lastNl = chunk.lastIndexOf('\n');
-    if (lastNl < 0) {
+    const firstNl = chunk.indexOf('\n');
+    if (firstNl < 0) {
       this.pending += chunk;
       this.checkPendingLength();
       return;
     }
-    const text = this.pending === '' ? chunk : this.pending + chunk;
-    const end = text.length - (chunk.length - lastNl - 1);
+    let start = 0;
+    if (this.pending !== '') {
+      // Only the line that straddles the previous chunk is concatenated; the rest is scanned in
+      // place (concatenating whole chunks would copy every byte once more).
+      const head = this.pending + chunk.slice(0, firstNl + 1);
+      this.pending = '';
+      this.parseLines(head, 0, head.length);
+      start = firstNl + 1;
+    }
+    const lastNl = chunk.lastIndexOf('\n');
+    this.parseLines(chunk, start, lastNl + 1);
     this.pending = chunk.slice(lastNl + 1);
-    this.parseLines(text, end);
     this.checkPendingLength();
   }
 
@@ -172,18 +161,18 @@ export class ExpositionParser {
     return new ExpositionError(line, message, { code, ...(this.source === undefined ? {} : { source: this.source }) });
   }
 
-  /** Parses the complete lines of `s[0, end)`; `s[end - 1]` is a newline. */
-  private parseLines(s: string, end: number): void {
-    this.pos = 0;
+  /** Parses the complete lines of `s[start, end)`; `s[end - 1]` is a newline. */
+  private parseLines(s: string, start: number, end: number): void {
+    this.cur.pos = start;
     this.nextBackslash = -1;
-    while (this.pos < end) {
-      const eol = s.indexOf('\n', this.pos);
+    while (this.cur.pos < end) {
+      const eol = s.indexOf('\n', this.cur.pos);
       this.lineNo++;
-      if (eol - this.pos > this.maxLineLength) {
+      if (eol - this.cur.pos > this.maxLineLength) {
         throw this.error(`line longer than ${this.maxLineLength} characters`, this.lineNo, ErrorCode.TooLarge);
       }
       this.parseLine(s, eol);
-      this.pos = eol + 1;
+      this.cur.pos = eol + 1;
     }
   }
 
@@ -198,7 +187,7 @@ export class ExpositionParser {
 
   /** One line `s[pos, eol)`; `s[eol]` is '\n', which serves as the sentinel that ends every scan loop. */
   private parseLine(s: string, eol: number): void {
-    let p = this.pos;
+    let p = this.cur.pos;
     let c = s.charCodeAt(p);
     while (c === SP || c === TAB) c = s.charCodeAt(++p);
     if (c === NL) return;
@@ -241,13 +230,13 @@ export class ExpositionParser {
     if (c === NL) throw this.error(`expected a value for metric ${JSON.stringify(name)}, found end of line`);
     if (family.type === 'summary' || family.type === 'histogram') this.checkBoundLabel(family.type);
     const value = this.parseValue(s, p);
-    p = this.pos;
+    p = this.cur.pos;
     c = s.charCodeAt(p);
     while (c === SP || c === TAB) c = s.charCodeAt(++p);
     let timestampMs: number | undefined;
     if (c !== NL) {
       timestampMs = this.parseTimestamp(s, p);
-      p = this.pos;
+      p = this.cur.pos;
       c = s.charCodeAt(p);
       while (c === SP || c === TAB) c = s.charCodeAt(++p);
       if (c !== NL) throw this.error(`unexpected text after timestamp: ${quoteSlice(s, p, eol)}`);
@@ -301,7 +290,7 @@ export class ExpositionParser {
       } else {
         value = this.unescapeLabelValue(s, p, eol, lname);
         last[2 * k + 1] = value;
-        p = this.pos;
+        p = this.cur.pos;
       }
       labels[2 * k] = lname;
       labels[2 * k + 1] = value;
@@ -319,7 +308,7 @@ export class ExpositionParser {
     return p + 1;
   }
 
-  /** Slow path for a label value with escapes (or unterminated); sets this.pos after the closing quote. */
+  /** Slow path for a label value with escapes (or unterminated); sets this.cur.pos after the closing quote. */
   private unescapeLabelValue(s: string, p: number, eol: number, lname: string): string {
     let out = '';
     let from = p;
@@ -340,95 +329,28 @@ export class ExpositionParser {
       }
       p++;
     }
-    this.pos = p + 1;
+    this.cur.pos = p + 1;
     return out + s.slice(from, p);
   }
 
-  /** The value token at `p`; sets this.pos to its end. */
+  /** The value token at `p`; sets this.cur.pos to its end. */
   private parseValue(s: string, p: number): number {
-    const start = p;
-    let c = s.charCodeAt(p);
-    let neg = false;
-    if (c === 0x2d /* - */) {
-      neg = true;
-      c = s.charCodeAt(++p);
-    } else if (c === 0x2b /* + */) c = s.charCodeAt(++p);
-    let mantissa = 0;
-    let digits = 0;
-    let exp = 0;
-    while (c >= 0x30 && c <= 0x39) {
-      mantissa = mantissa * 10 + (c - 0x30);
-      digits++;
-      c = s.charCodeAt(++p);
-    }
-    if (c === 0x2e /* . */) {
-      c = s.charCodeAt(++p);
-      while (c >= 0x30 && c <= 0x39) {
-        mantissa = mantissa * 10 + (c - 0x30);
-        digits++;
-        exp--;
-        c = s.charCodeAt(++p);
-      }
-    }
-    if (digits > 0 && (c === 0x65 || c === 0x45) /* e E */) {
-      c = s.charCodeAt(++p);
-      let expNeg = false;
-      if (c === 0x2d || c === 0x2b) {
-        expNeg = c === 0x2d;
-        c = s.charCodeAt(++p);
-      }
-      let e = 0;
-      let expDigits = 0;
-      while (c >= 0x30 && c <= 0x39) {
-        if (e < 100_000) e = e * 10 + (c - 0x30);
-        expDigits++;
-        c = s.charCodeAt(++p);
-      }
-      if (expDigits === 0) digits = 0; // "1e" is invalid: take the slow path for the error
-      exp += expNeg ? -e : e;
-    }
-    if (digits > 0 && digits <= 15 && (c === SP || c === TAB || c === NL)) {
-      this.pos = p;
-      // Clinger's fast path: mantissa < 10^15 < 2^53 and 10^|exp| are exact, so one IEEE
-      // operation gives the correctly rounded result, the same as Go's ParseFloat.
-      let v: number | undefined;
-      if (exp === 0) v = mantissa;
-      else if (exp > 0 && exp <= 22) v = mantissa * (POW10[exp] ?? 1);
-      else if (exp < 0 && exp >= -22) v = mantissa / (POW10[-exp] ?? 1);
-      if (v !== undefined) return neg ? -v : v;
-    }
-    // Slow path: the whole token up to a blank or the line end.
-    while (c !== SP && c !== TAB && c !== NL) c = s.charCodeAt(++p);
-    this.pos = p;
-    const token = s.slice(start, p);
+    const fast = scanFastFloat(s, p, this.cur);
+    if (fast !== undefined) return fast;
+    this.cur.pos = tokenEnd(s, p);
+    const token = s.slice(p, this.cur.pos);
     const v = parseGoFloatToken(token);
-    if (v === 'invalid') {
-      throw this.error(`expected a float value, got ${JSON.stringify(token)}${crHint(token)}`);
-    }
+    if (v === 'invalid') throw this.error(`expected a float value, got ${JSON.stringify(token)}${crHint(token)}`);
     if (v === 'range') throw this.error(`value ${JSON.stringify(token)} is out of the float64 range`);
     return v;
   }
 
-  /** The timestamp token at `p` (integer milliseconds); sets this.pos to its end. */
+  /** The timestamp token at `p` (integer milliseconds); sets this.cur.pos to its end. */
   private parseTimestamp(s: string, p: number): number {
-    const start = p;
-    let c = s.charCodeAt(p);
-    let v = 0;
-    let digits = 0;
-    if (c !== 0x2d && c !== 0x2b) {
-      while (c >= 0x30 && c <= 0x39) {
-        v = v * 10 + (c - 0x30);
-        digits++;
-        c = s.charCodeAt(++p);
-      }
-      if (digits > 0 && digits <= 15 && (c === SP || c === TAB || c === NL)) {
-        this.pos = p;
-        return v;
-      }
-    }
-    while (c !== SP && c !== TAB && c !== NL) c = s.charCodeAt(++p);
-    this.pos = p;
-    const token = s.slice(start, p);
+    const fast = scanFastInteger(s, p, this.cur);
+    if (fast !== undefined) return fast;
+    this.cur.pos = tokenEnd(s, p);
+    const token = s.slice(p, this.cur.pos);
     const t = parseTimestampToken(token);
     if (t === 'invalid') throw this.error(`expected an integer timestamp in milliseconds, got ${JSON.stringify(token)}${crHint(token)}`);
     if (t === 'range') throw this.error(`timestamp ${token} is beyond ±2^53 milliseconds`);
@@ -514,22 +436,6 @@ export class ExpositionParser {
     }
     return out + s.slice(from, eol);
   }
-}
-
-/** A short description of the character at `p` for error messages. */
-function describe(s: string, p: number): string {
-  const c = s.charCodeAt(p);
-  if (c === NL || Number.isNaN(c)) return 'end of line';
-  if (c === 0x0d) return 'a carriage return (CRLF line endings are not valid in the text format)';
-  return JSON.stringify(String.fromCodePoint(s.codePointAt(p) ?? c));
-}
-
-function quoteSlice(s: string, from: number, to: number): string {
-  return JSON.stringify(to - from > 40 ? `${s.slice(from, from + 40)}…` : s.slice(from, to));
-}
-
-function crHint(token: string): string {
-  return token.includes('\r') ? ' (a carriage return: CRLF line endings are not valid in the text format)' : '';
 }
 
 /** Parses a whole exposition text into families in order of first appearance (empty families dropped, as expfmt does). */

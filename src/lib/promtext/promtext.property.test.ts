@@ -169,3 +169,30 @@ test('parsing in random chunks equals parsing the whole text', () => {
     { numRuns: 1500 },
   );
 });
+
+test('decimal values parse to exactly what Number() gives (fast path and fallback agree)', () => {
+  const digits = fc.stringMatching(/^\d{0,19}$/);
+  const token = fc
+    .tuple(
+      fc.constantFrom('', '-', '+'),
+      digits,
+      fc.option(digits, { nil: undefined }),
+      fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 330 })), { nil: undefined }),
+    )
+    .map(([sign, int, frac, exp]) => `${sign}${int}${frac === undefined ? '' : `.${frac}`}${exp === undefined ? '' : exp.join('')}`);
+  const tokens = fc.oneof(token, fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => String(v)));
+  fc.assert(
+    fc.property(tokens, (tok) => {
+      const valid = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(tok) && Number.isFinite(Number(tok));
+      try {
+        const v = parseExposition(`a ${tok}\n`)[0]?.samples[0]?.value;
+        assert.ok(valid, `accepted invalid ${tok}`);
+        assert.ok(Object.is(v, Number(tok)), `${tok}: ${v} vs ${Number(tok)}`);
+      } catch (e) {
+        assert.ok(e instanceof ExpositionError);
+        assert.ok(!valid, `rejected valid ${tok}: ${e.message}`);
+      }
+    }),
+    { numRuns: 5000 },
+  );
+});
