@@ -11,7 +11,7 @@
  *
  * Hand-written scanner (charCodeAt over the chunk, indexOf for line ends, quotes and backslashes)
  * rather than split('\n') plus a regular expression per line: on a 110-pod /metrics/resource page the
- * split/regex approach ran at about 0.4× this scanner's throughput (76 vs 215 MB/s, `npm run bench`,
+ * split/regex approach ran at about 0.4× this scanner's throughput (`npm run bench -- --only promtext`,
  * docs/benchmarks.md), allocates every line, and cannot say which character was wrong.
  *
  * Speed choices (the scrape hot path at 10,000 nodes):
