@@ -36,13 +36,19 @@ function safePids(ctx: PodContext, path: string): number[] {
   }
 }
 
-/** Is this (unidentified) cgroup a pause container? Only `pause` processes, or none at all. */
+/**
+ * Is this (unidentified) cgroup a pause container? At least one process named `pause` and no
+ * process with another name (a process that cannot be seen decides nothing).
+ */
 export function looksLikeSandbox(procRoot: string, pids: readonly number[]): boolean {
+  let pause = false;
   for (const pid of pids) {
     const comm = readSmallFile(join(procRoot, String(pid), 'comm'));
-    if (comm !== undefined && comm.trim() !== 'pause') return false;
+    if (comm === undefined) continue;
+    if (comm.trim() !== 'pause') return false;
+    pause = true;
   }
-  return true;
+  return pause;
 }
 
 /** Network of the namespace a process lives in; undefined when none of the pids can be read. */

@@ -18,7 +18,7 @@ import type {
   SwapStats,
 } from '../api/stats.ts';
 import { onlyCpuAndMemory } from '../api/stats.ts';
-import { isUnlimited } from '../cgroup/parse.ts';
+import { isUnlimited, maxUint64 } from '../cgroup/parse.ts';
 import type { CgroupReading, FsReading, NetworkReading, Snapshot } from './model.ts';
 
 function cpu(r: CgroupReading): CPUStats {
@@ -81,7 +81,8 @@ function node(s: Snapshot): NodeStats {
   if (n.pods !== undefined) out.systemContainers = [container('pods', n.pods.startTimeMs, n.pods.reading)];
   if (n.root !== undefined) {
     out.cpu = cpu(n.root);
-    out.memory = memory(n.root, n.memTotalBytes);
+    // Without /proc/meminfo the limit is unknown: leave availableBytes out rather than invent one.
+    out.memory = memory(n.root, n.memTotalBytes > 0n ? n.memTotalBytes : maxUint64);
   }
   const net = network(n.network);
   if (net !== undefined) out.network = net;

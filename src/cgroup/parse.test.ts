@@ -24,9 +24,10 @@ test('parseFlatKeyed converts only the wanted keys and rejects malformed lines',
   const m = parseFlatKeyed('cache 1\nrss 2\ntotal_rss 3\n', 'memory.stat', new Set(['rss', 'total_rss', 'absent']));
   assert.deepEqual([...m], [['rss', 2n], ['total_rss', 3n]]);
   assert.throws(() => parseFlatKeyed('rss\n', 'memory.stat', new Set(['rss'])), /memory.stat: expected "key value" lines/);
-  assert.throws(() => parseFlatKeyed('rss x\n', 'memory.stat', new Set(['rss'])), /key rss/);
-  // An unwanted key with a non-numeric value is tolerated (new kernels add keys).
-  assert.equal(parseFlatKeyed('future_key abc\nrss 5', 's', new Set(['rss'])).get('rss'), 5n);
+  assert.throws(() => parseFlatKeyed('rss 5x\n', 'memory.stat', new Set(['rss'])), /key rss/);
+  // Unknown keys pass (new kernels add keys), garbage lines do not.
+  assert.equal(parseFlatKeyed('future_key 7\nrss 5', 's', new Set(['rss'])).get('rss'), 5n);
+  assert.throws(() => parseFlatKeyed('rss 5\n\u0000\u0007 garbage', 's', new Set(['rss'])), /expected "key value" lines/);
 });
 
 test('parsePids reads one pid per line', () => {

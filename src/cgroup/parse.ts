@@ -49,6 +49,13 @@ export function parseFlatKeyed(text: string, source: string, wanted: ReadonlySet
     if (end > start) {
       const sp = text.indexOf(' ', start);
       if (sp < 0 || sp >= end || sp === start) throw bad(source, 'expected "key value" lines', text.slice(start, end));
+      // Unwanted keys are not converted, but a line must still look like `name number`
+      // (two character tests per line keep garbage from passing unnoticed).
+      const k0 = text.charCodeAt(start);
+      const v0 = text.charCodeAt(sp + 1);
+      if (k0 < 0x61 || k0 > 0x7a || !((v0 >= 0x30 && v0 <= 0x39) || v0 === 0x2d || v0 === 0x6d)) {
+        throw bad(source, 'expected "key value" lines', text.slice(start, end));
+      }
       const key = text.slice(start, sp);
       if (wanted.has(key)) out.set(key, parseUint64(text.slice(sp + 1, end), `${source} key ${key}`));
     }
