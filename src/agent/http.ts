@@ -5,6 +5,7 @@
  * Responses of one snapshot are rendered once and cached until the next pass.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { encodeSummary } from '../api/stats-encode.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
@@ -31,8 +32,13 @@ export interface AgentHandlerOptions {
   processStartMs?: number;
 }
 
-/** A request handler (node:http / node:https / node:http2 compatibility API). */
-export type AgentHandler = (req: IncomingMessage, res: ServerResponse) => void;
+/** A request on the read-only port (HTTP/1.1) or the secure port (HTTP/2 or HTTP/1.1). */
+export type AgentRequest = IncomingMessage | Http2ServerRequest;
+/** The matching response. */
+export type AgentResponse = ServerResponse | Http2ServerResponse;
+
+/** A request handler; the promise settles when the response is complete. */
+export type AgentHandler = (req: AgentRequest, res: AgentResponse) => Promise<void>;
 
 interface Rendered {
   full?: string;
@@ -49,12 +55,15 @@ export function onlyCpuAndMemoryRequested(query: URLSearchParams, form: URLSearc
   return values.length === 1 && values[0] === 'true';
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+function send(res: AgentResponse, status: number, contentType: string, body: string): void {
+  // statusCode/setHeader rather than writeHead: the HTTP/1 and HTTP/2 overloads do not unify.
+  res.statusCode = status;
+  res.setHeader('content-type', contentType);
+  res.setHeader('content-length', Buffer.byteLength(body));
   res.end(body);
 }
 
-function readForm(req: IncomingMessage, maxBytes: number): Promise<URLSearchParams | undefined> {
+function readForm(req: AgentRequest, maxBytes: number): Promise<URLSearchParams | undefined> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (req.method !== 'POST' || type !== 'application/x-www-form-urlencoded') {
     req.resume();
@@ -87,12 +96,12 @@ export function createAgentHandler(options: AgentHandlerOptions): AgentHandler {
     if (r === undefined) cache.set(s, (r = {}));
     return r;
   };
-  const internalError = (res: ServerResponse, path: string, e: unknown): void => {
+  const internalError = (res: AgentResponse, path: string, e: unknown): void => {
     log.error('request failed', { path, error: errorMessage(e) });
     send(res, 500, 'text/plain; charset=utf-8', `Internal Error: ${errorMessage(e)}`);
   };
 
-  const summary = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const summary = async (req: AgentRequest, res: AgentResponse, url: URL): Promise<void> => {
     let form: URLSearchParams | undefined;
     try {
       form = await readForm(req, options.maxFormBytes ?? 64 * 1024);
@@ -112,7 +121,7 @@ export function createAgentHandler(options: AgentHandlerOptions): AgentHandler {
     send(res, 200, 'application/json', body);
   };
 
-  return (req, res) => {
+  return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://agent');
     const method = req.method ?? 'GET';
     const getOnly = (): boolean => {
@@ -129,7 +138,7 @@ export function createAgentHandler(options: AgentHandlerOptions): AgentHandler {
             getOnly();
             return;
           }
-          summary(req, res, url).catch((e: unknown) => internalError(res, url.pathname, e));
+          await summary(req, res, url);
           return;
         case '/metrics/resource': {
           if (!getOnly()) return;
