@@ -20,4 +20,6 @@ export interface Command {
 /** Every subcommand, in the order the overview lists them. */
 export const commands: readonly Command[] = [
   { name: 'version', summary: 'Print the kubemeter version', load: () => import('./version.ts') },
+  { name: 'top', summary: 'Display resource (CPU/memory) usage of nodes or pods, like kubectl top', load: () => import('./top.ts') },
+  { name: 'server', summary: 'Run a drop-in metrics-server (metrics.k8s.io/v1beta1 over HTTPS)', load: () => import('./server.ts') },
 ];

@@ -1,0 +1,101 @@
+/**
+ * `kubemeter server` composed: cluster view (Kubernetes or a nodes file) → scrape loop → store →
+ * metrics.k8s.io API over HTTPS. Nothing here parses flags or exits; see src/cmd/server.ts.
+ */
+import type { Clock } from '../lib/clock.ts';
+import type { LabelSelector } from '../lib/labels.ts';
+import type { Logger } from '../lib/log.ts';
+import { MetricsHandler, type MetricsSource } from '../apiserver/metrics-handler.ts';
+import { createApiRouter, type VersionInfo } from '../apiserver/router.ts';
+import { builtinChecks, type HealthCheck } from '../apiserver/health.ts';
+import { SelfMetrics } from '../apiserver/self-metrics.ts';
+import type { ApiRequest, ApiResponse } from '../apiserver/http.ts';
+import type { KubeletAddressOptions } from '../scraper/address.ts';
+import type { KubeletClient } from '../scraper/kubelet-client.ts';
+import { MetricsStore } from '../storage/store.ts';
+import type { ClusterView } from './cluster.ts';
+import { ScrapeLoop } from './loop.ts';
+import { serveHttps, type Serving } from './serve.ts';
+
+/** Everything the server needs. */
+export interface MetricsServerOptions {
+  cluster: ClusterView;
+  client: KubeletClient;
+  address: KubeletAddressOptions;
+  nodeSelector: LabelSelector;
+  resolutionMs: number;
+  requestTimeoutMs: number;
+  /** Kubelet requests in flight at once. */
+  concurrency: number;
+  clock: Clock;
+  logger: Logger;
+  version: VersionInfo;
+}
+
+/** A composed (not yet serving) metrics server. */
+export class MetricsServer {
+  readonly store: MetricsStore;
+  readonly loop: ScrapeLoop;
+  readonly selfMetrics: SelfMetrics;
+  /** The request handler (for serving, and for tests without sockets). */
+  readonly handle: (req: ApiRequest) => ApiResponse;
+  private shuttingDown = false;
+  private readonly o: MetricsServerOptions;
+
+  constructor(o: MetricsServerOptions) {
+    this.o = o;
+    this.store = new MetricsStore({
+      resolutionMs: o.resolutionMs,
+      onEvent: (e) => {
+        if (e.kind === 'rate-error') o.logger.debug(e.pod === undefined ? 'Skipping node usage metric' : 'Skipping container usage metric', { ...e });
+        else if (e.kind === 'duplicate-container') o.logger.error('Got duplicate Container point', { ...e });
+        else o.logger.debug('Found new metrics point is older than stored previous, drop previous', { ...e });
+      },
+    });
+    this.selfMetrics = new SelfMetrics({ resolutionSeconds: o.resolutionMs / 1000, startTimeMs: o.clock.nowMs() });
+    this.loop = new ScrapeLoop({ ...o, store: this.store, selfMetrics: this.selfMetrics });
+    const store = this.store;
+    const cluster = o.cluster;
+    const source: MetricsSource = {
+      node: (name) => cluster.node(name),
+      nodes: () => cluster.nodes(),
+      pod: (ns, name) => cluster.podSource?.pod(ns, name) ?? (cluster.podSource === undefined && store.podUsage(ns, name) !== undefined ? { namespace: ns, name, labels: {} } : undefined),
+      pods: (ns) => cluster.podSource?.pods(ns) ?? storePods(store, ns),
+      nodeUsage: (name) => store.nodeUsage(name),
+      podUsage: (ns, name) => store.podUsage(ns, name),
+    };
+    const metrics = new MetricsHandler({ source, nodeSelector: o.nodeSelector, nowMs: () => o.clock.nowMs(), observeFreshness: (s) => this.selfMetrics.observeFreshness(s) });
+    const informerSync: HealthCheck = { name: 'metadata-informer-sync', check: () => undefined };
+    const readyz: HealthCheck[] = [
+      ...builtinChecks(),
+      { name: 'metric-storage-ready', check: () => (store.ready() ? undefined : 'no metrics to serve') },
+      { name: 'metric-informer-sync', check: () => (cluster.synced() ? undefined : `informers not synced: ${cluster.syncError()}`) },
+      informerSync,
+      { name: 'shutdown', check: () => (this.shuttingDown ? 'process is shutting down' : undefined) },
+    ];
+    const livez: HealthCheck[] = [...builtinChecks(), { name: 'metric-collection-timely', check: () => this.loop.timely() }, informerSync];
+    const healthz: HealthCheck[] = [...builtinChecks(), informerSync];
+    this.handle = createApiRouter({ metrics, checks: { livez, readyz, healthz }, selfMetrics: this.selfMetrics, version: o.version, logger: o.logger });
+  }
+
+  /** Start watching the cluster and the collection loop; resolves once caches are synced. */
+  async start(signal: AbortSignal): Promise<void> {
+    this.o.cluster.start(signal);
+    await this.o.cluster.waitForSync(signal);
+    void this.loop.run(signal);
+  }
+
+  /** Serve the API over HTTPS (call after start, as metrics-server listens only once synced). */
+  serve(options: { bindAddress: string; port: number; cert: { certPem: string; keyPem: string } }): Promise<Serving> {
+    return serveHttps({ ...options, handler: this.handle, logger: this.o.logger });
+  }
+
+  /** Readiness turns false first during shutdown. */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+  }
+}
+
+function* storePods(store: MetricsStore, namespace: string | undefined): Iterable<{ namespace: string; name: string; labels: Record<string, string> }> {
+  for (const k of store.podKeys()) if (namespace === undefined || k.namespace === namespace) yield { namespace: k.namespace, name: k.name, labels: {} };
+}
