@@ -118,6 +118,9 @@ test('the server arguments of every manifest are flags kubemeter server accepts'
   }
   const secureArgs = ['--tls-cert-file=/etc/kubemeter/tls/tls.crt', '--tls-private-key-file=/etc/kubemeter/tls/tls.key'];
   assert.deepEqual(argsProblems(secureArgs, source), [], 'deploy/secure');
+  // The check can fail: an unknown flag, and (with the command's own parser) a bad combination.
+  assert.equal(argsProblems(['--no-such-flag'], source).length, 1);
+  if (source.kind === 'parser') assert.equal(argsProblems(['--metric-resolution=10s', '--kubelet-request-timeout=10s'], source).length, 1);
 });
 
 /** Copies deploy/ to a temporary directory, runs generate-certs.sh there and `kubectl kustomize`. */
