@@ -13,7 +13,7 @@ import { findHelm, helmTemplate, runHelm } from './support/helm.ts';
 import { schemaProblems } from './support/k8s-schema.ts';
 import { at, bindingsOf, containersOf, find, loadManifests, permissionsOf, podSecurityProblems, type K8sObject, type SecurityAllowances } from './support/manifests.ts';
 import { argsProblems, loadFlagSource, type FlagSource } from './support/flags.ts';
-import { agentHostPaths, agentPermissions, readerPermissions, serverBindings, serverPermissions } from './support/expected.ts';
+import { agentBindings, agentHostPaths, agentPermissions, readerPermissions, serverBindings, serverPermissions } from './support/expected.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const chartDir = join(repo, 'deploy', 'helm', 'kubemeter');
@@ -191,7 +191,7 @@ test('agent.enabled renders the same DaemonSet as deploy/agent-daemonset.yaml', 
   const ds = find(objects, 'DaemonSet', 'metrics-server-agent');
   assert.deepEqual(podSecurityProblems(ds, { hostPathVolumes: agentHostPaths }), []);
   assert.deepEqual(permissionsOf(find(objects, 'ClusterRole', 'system:metrics-server-agent')), agentPermissions);
-  assert.deepEqual(bindingsOf(objects, 'kube-system', 'metrics-server-agent'), ['ClusterRoleBinding -> ClusterRole system:metrics-server-agent']);
+  assert.deepEqual(bindingsOf(objects, 'kube-system', 'metrics-server-agent'), agentBindings('system:metrics-server-agent'));
 
   const manifest = find(loadManifests(readFileSync(join(repo, 'deploy', 'agent-daemonset.yaml'), 'utf8'), 'agent-daemonset.yaml'), 'DaemonSet', 'kubemeter-agent');
   const chart = containersOf(ds)[0]!;

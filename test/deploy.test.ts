@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { schemaProblems } from './support/k8s-schema.ts';
 import { at, bindingsOf, containersOf, find, identities, loadManifests, permissionsOf, podSecurityProblems, type K8sObject } from './support/manifests.ts';
 import { argsProblems, loadFlagSource } from './support/flags.ts';
-import { agentHostPaths, agentPermissions, metricsServerIdentities, readerPermissions, serverBindings, serverPermissions } from './support/expected.ts';
+import { agentBindings, agentHostPaths, agentPermissions, metricsServerIdentities, readerPermissions, serverBindings, serverPermissions } from './support/expected.ts';
 
 const run = promisify(execFile);
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -205,6 +205,7 @@ test('agent-daemonset.yaml: read-only host mounts, non-root, pods on its node on
   assert.deepEqual(objects.flatMap((o) => schemaProblems(o, `${o.kind}/${o.metadata.name}`)), []);
   assert.deepEqual(identities(objects), [
     'ClusterRole//system:kubemeter-agent',
+    'ClusterRoleBinding//kubemeter-agent:system:auth-delegator',
     'ClusterRoleBinding//system:kubemeter-agent',
     'DaemonSet/kube-system/kubemeter-agent',
     'ServiceAccount/kube-system/kubemeter-agent',
@@ -212,7 +213,7 @@ test('agent-daemonset.yaml: read-only host mounts, non-root, pods on its node on
   const ds = find(objects, 'DaemonSet', 'kubemeter-agent');
   assert.deepEqual(podSecurityProblems(ds, { hostPathVolumes: agentHostPaths }), []);
   assert.deepEqual(permissionsOf(find(objects, 'ClusterRole', 'system:kubemeter-agent')), agentPermissions);
-  assert.deepEqual(bindingsOf(objects, 'kube-system', 'kubemeter-agent'), ['ClusterRoleBinding -> ClusterRole system:kubemeter-agent']);
+  assert.deepEqual(bindingsOf(objects, 'kube-system', 'kubemeter-agent'), agentBindings('system:kubemeter-agent'));
   const c = containersOf(ds)[0]!;
   assert.deepEqual(c.command, ['node', '/app/dist/cmd/main.js', 'agent']);
   assert.equal(c.image, `ghcr.io/kubemeter/kubemeter:${version}`);

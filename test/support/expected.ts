@@ -56,5 +56,10 @@ export function serverBindings(serverClusterRole: string): string[] {
 /** The agent's permissions: the pods of its node, to name pod and container cgroups. */
 export const agentPermissions: readonly string[] = ['core pods get', 'core pods list', 'core pods watch'];
 
+/** The agent's bindings: its pod reader role, and system:auth-delegator to check its clients like the kubelet. */
+export function agentBindings(agentClusterRole: string): string[] {
+  return [`ClusterRoleBinding -> ClusterRole ${agentClusterRole}`, 'ClusterRoleBinding -> ClusterRole system:auth-delegator'].sort();
+}
+
 /** The agent's hostPath volumes (both mounted read-only): the cgroup tree and /proc. */
 export const agentHostPaths: readonly string[] = ['cgroup', 'proc'];
