@@ -20,6 +20,7 @@ export interface Command {
 /** Every subcommand, in the order the overview lists them. */
 export const commands: readonly Command[] = [
   { name: 'version', summary: 'Print the kubemeter version', load: () => import('./version.ts') },
+  { name: 'agent', summary: 'Serve the kubelet\'s /stats/summary and /metrics/resource from this host\'s cgroups', load: () => import('./agent.ts') },
   { name: 'top', summary: 'Display resource (CPU/memory) usage of nodes or pods, like kubectl top', load: () => import('./top.ts') },
   { name: 'server', summary: 'Run a drop-in metrics-server (metrics.k8s.io/v1beta1 over HTTPS)', load: () => import('./server.ts') },
 ];

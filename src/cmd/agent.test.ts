@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isKubemeterError } from '../lib/errors.ts';
+import { writeGeneratedHost } from '../../test/support/agent-fixtures.ts';
+import { agentUsage, parseAgentFlags } from './agent.ts';
+
+test('flags: kubelet names and defaults, secure flags shared with the server', () => {
+  const f = parseAgentFlags([], { hostname: 'Node-A' });
+  assert.equal(f.nodeName, 'node-a');
+  assert.equal(f.housekeepingIntervalMs, 10_000);
+  assert.equal(f.readOnlyPort, 10255);
+  assert.equal(f.secure.securePort, 10250);
+  assert.equal(f.secure.anonymousAuth, false);
+  const g = parseAgentFlags(['--housekeeping-interval=1m30s', '--port', '0', '--read-only-port=8080', '--cgroup-driver', 'systemd', '--tls-cert-file=/c', '--tls-private-key-file', '/k', '--client-ca-file=/ca', '--anonymous-auth', '--address=127.0.0.1'], { hostname: 'x' });
+  assert.equal(g.housekeepingIntervalMs, 90_000);
+  assert.equal(g.secure.securePort, 0);
+  assert.equal(g.readOnlyPort, 8080);
+  assert.equal(g.cgroupDriver, 'systemd');
+  assert.deepEqual([g.secure.tlsCertFile, g.secure.tlsPrivateKeyFile, g.secure.clientCaFile, g.secure.anonymousAuth, g.secure.bindAddress], ['/c', '/k', '/ca', true, '127.0.0.1']);
+  for (const bad of [['--housekeeping-interval=10'], ['--cgroup-driver=lxc'], ['--read-only-port=70000'], ['--nope'], ['--secure-port=1'], ['--port']]) {
+    assert.throws(() => parseAgentFlags(bad, { hostname: 'x' }), (e: unknown) => isKubemeterError(e), bad.join(' '));
+  }
+  assert.match(agentUsage(), /--container-runtime-endpoint/);
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('kubemeter agent on a fixture host: serves the read-only port, stops cleanly on SIGTERM', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-cmd-agent-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeGeneratedHost(dir, 2, 2);
+  const port = await freePort();
+  const main = new URL('./main.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, [main, 'agent', '--proc-root', join(dir, 'proc'), '--sys-root', join(dir, 'sys'), '--node-name=fixture',
+    '--read-only-port', String(port), '--address=127.0.0.1', '--housekeeping-interval=200ms', '--standalone=false', '--root-dir', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KUBERNETES_'))),
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  t.after(() => child.kill('SIGKILL'));
+  let summary: string | undefined;
+  for (let i = 0; i < 200 && summary === undefined; i++) {
+    summary = await fetch(`http://127.0.0.1:${port}/stats/summary`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+    if (summary === undefined) await sleep(50);
+  }
+  assert.ok(summary !== undefined, `the agent answered (stderr: ${stderr})`);
+  assert.match(summary, /"nodeName": "fixture"/);
+  await sleep(500);
+  const own = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const passes = Number(/^kubemeter_agent_housekeeping_passes_total (\d+)$/m.exec(own)?.[1]);
+  assert.ok(passes >= 2, `housekeeping keeps running (${passes} passes)`);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
+});

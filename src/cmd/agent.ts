@@ -1,0 +1,261 @@
+/**
+ * `kubemeter agent`: what the kubelet and its embedded cAdvisor do for resource metrics. Reads
+ * the flags, detects the cgroup mounts, picks identity sources (CRI socket, else the Kubernetes
+ * API, else the standalone systemd/Docker mapping), runs housekeeping, and serves the read-only
+ * port (plain HTTP) and the secure port (HTTPS, authenticated and authorized) until SIGTERM.
+ */
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { applySecureFlag, defaultSecureFlags, SECURE_FLAG_HELP } from '../auth/flags.ts';
+import type { SecureFlags } from '../auth/flags.ts';
+import type { CgroupDriver } from '../cgroup/layout.ts';
+import { readCgroupMounts } from '../cgroup/mounts.ts';
+import { createCgroupReader } from '../cgroup/reader.ts';
+import { Collector } from '../agent/collector.ts';
+import { createAgentHandler } from '../agent/http.ts';
+import { criIdentity } from '../agent/identity/cri.ts';
+import { kubeApiIdentity } from '../agent/identity/kube-api.ts';
+import type { IdentityProvider } from '../agent/identity/types.ts';
+import type { AuthorizationMode } from '../agent/secure.ts';
+import { startSecurePort } from '../agent/secure.ts';
+import { KubeClient } from '../kube/client.ts';
+import type { ClusterConnection } from '../kube/kubeconfig.ts';
+import { loadInCluster, loadKubeConfig } from '../kube/kubeconfig.ts';
+import { ErrorCode, KubemeterError, errorMessage, quoteInput } from '../lib/errors.ts';
+import { parseGoDuration } from '../lib/go-format.ts';
+import type { LogLevel } from '../lib/log.ts';
+import { createLogger } from '../lib/log.ts';
+
+/** Everything `kubemeter agent` is configured with. */
+export interface AgentFlags {
+  nodeName: string;
+  cgroupRoot: string;
+  cgroupDriver: CgroupDriver | 'auto';
+  housekeepingIntervalMs: number;
+  containerRuntimeEndpoint: string;
+  kubeconfig: string;
+  readOnlyPort: number;
+  procRoot: string;
+  sysRoot: string;
+  rootDir: string;
+  imageFsDir: string;
+  dockerEndpoint: string;
+  podmanEndpoint: string;
+  standalone: 'auto' | 'true' | 'false';
+  authorizationMode: AuthorizationMode;
+  logLevel: LogLevel;
+  help: boolean;
+  /** Secure port, TLS and delegated auth (`--port`, `--address`, `--tls-*`, `--client-ca-file`, …). */
+  secure: SecureFlags;
+}
+
+const own: readonly (readonly [string, string, string])[] = [
+  ['node-name', 'string', 'Name of the node the stats are reported for (default: the hostname).'],
+  ['cgroup-root', 'string', 'Parent of the kubepods cgroup, as the kubelet\'s --cgroup-root (default "/").'],
+  ['cgroup-driver', 'string', 'auto, cgroupfs or systemd (default "auto": whichever kubepods cgroup exists).'],
+  ['housekeeping-interval', 'duration', 'Interval between housekeeping passes, jittered up to +10% (default 10s).'],
+  ['container-runtime-endpoint', 'string', 'CRI socket for pod and container names, e.g. unix:///run/containerd/containerd.sock.'],
+  ['kubeconfig', 'string', 'kubeconfig for the Kubernetes API (pod names; TokenReview; SubjectAccessReview). In a pod the in-cluster config is used.'],
+  ['address', 'ip', 'IP address to serve on (default 0.0.0.0).'],
+  ['port', 'int', 'HTTPS port with authentication and authorization (default 10250); on when --tls-cert-file and --tls-private-key-file are given; 0 disables.'],
+  ['read-only-port', 'int', 'Plain HTTP port without authentication (default 10255); 0 disables.'],
+  ['proc-root', 'string', 'Where the host\'s /proc is mounted (default "/proc").'],
+  ['sys-root', 'string', 'Where the host\'s /sys is mounted (default "/sys").'],
+  ['root-dir', 'string', 'Directory whose filesystem is reported as the node fs (default "/var/lib/kubelet", else "/").'],
+  ['image-fs-dir', 'string', 'Directory whose filesystem is reported as the image filesystem (default: the first of /var/lib/containerd, /var/lib/containers/storage, /var/lib/docker).'],
+  ['docker-endpoint', 'string', 'Docker API socket for container names in standalone mode (default unix:///var/run/docker.sock).'],
+  ['podman-endpoint', 'string', 'Podman API socket for container names in standalone mode (default unix:///run/podman/podman.sock).'],
+  ['standalone', 'string', 'Map systemd units and Docker/Podman containers onto pods: auto (when there is no CRI endpoint and no Kubernetes API), true or false.'],
+  ['authorization-mode', 'string', 'Webhook (SubjectAccessReview, default) or AlwaysAllow (any authenticated client).'],
+  ['log-level', 'string', 'debug, info, warn or error (default info).'],
+];
+
+const ownBooleans = new Set(['help']);
+const secureBooleans = new Set(['authentication-skip-lookup', 'authentication-tolerate-lookup-failure', 'anonymous-auth']);
+
+function bad(name: string, value: string, why: string): KubemeterError {
+  return new KubemeterError(ErrorCode.InvalidFlag, `invalid argument ${quoteInput(value)} for "--${name}" flag: ${why}`, { source: `--${name}` });
+}
+
+function port(name: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw bad(name, value, 'must be a port number 0-65535');
+  return Number(value);
+}
+
+/** Parse `kubemeter agent` flags (`--name value`, `--name=value`, bare booleans). Throws InvalidFlag. */
+export function parseAgentFlags(args: readonly string[], defaults: { hostname: string } = { hostname: hostname() }): AgentFlags {
+  const secure = defaultSecureFlags('kubelet');
+  const f: AgentFlags = {
+    nodeName: defaults.hostname.toLowerCase(), cgroupRoot: '/', cgroupDriver: 'auto', housekeepingIntervalMs: 10_000,
+    containerRuntimeEndpoint: '', kubeconfig: '', readOnlyPort: 10255, procRoot: '/proc', sysRoot: '/sys', rootDir: '/var/lib/kubelet',
+    imageFsDir: '', dockerEndpoint: 'unix:///var/run/docker.sock', podmanEndpoint: 'unix:///run/podman/podman.sock', standalone: 'auto',
+    authorizationMode: 'Webhook', logLevel: 'info', help: false, secure,
+  };
+  const changed = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const m = /^--?([a-z0-9-]+)(?:=([\s\S]*))?$/.exec(a);
+    if (m === null) throw new KubemeterError(ErrorCode.InvalidFlag, `unexpected argument ${quoteInput(a)}`);
+    const name = m[1]!;
+    let value = m[2];
+    if (name === 'h' || name === 'help') {
+      f.help = true;
+      continue;
+    }
+    if (value === undefined && !ownBooleans.has(name) && !secureBooleans.has(name)) {
+      value = args[++i];
+      if (value === undefined) throw new KubemeterError(ErrorCode.InvalidFlag, `flag needs an argument: --${name}`, { source: `--${name}` });
+    }
+    const v = value ?? '';
+    switch (name) {
+      case 'node-name': f.nodeName = v; break;
+      case 'cgroup-root': f.cgroupRoot = v === '' ? '/' : v; break;
+      case 'cgroup-driver':
+        if (v !== 'auto' && v !== 'cgroupfs' && v !== 'systemd') throw bad(name, v, 'must be auto, cgroupfs or systemd');
+        f.cgroupDriver = v;
+        break;
+      case 'housekeeping-interval': {
+        let ns: bigint;
+        try {
+          ns = parseGoDuration(v);
+        } catch (e) {
+          throw bad(name, v, errorMessage(e));
+        }
+        if (ns < 100_000_000n) throw bad(name, v, 'must be at least 100ms');
+        f.housekeepingIntervalMs = Number(ns / 1_000_000n);
+        break;
+      }
+      case 'container-runtime-endpoint': f.containerRuntimeEndpoint = v; break;
+      case 'kubeconfig': f.kubeconfig = v; break;
+      case 'address': secure.bindAddress = v; break;
+      case 'port': secure.securePort = port(name, v); break;
+      case 'read-only-port': f.readOnlyPort = port(name, v); break;
+      case 'proc-root': f.procRoot = v; break;
+      case 'sys-root': f.sysRoot = v; break;
+      case 'root-dir': f.rootDir = v; break;
+      case 'image-fs-dir': f.imageFsDir = v; break;
+      case 'docker-endpoint': f.dockerEndpoint = v; break;
+      case 'podman-endpoint': f.podmanEndpoint = v; break;
+      case 'standalone':
+        if (v !== 'auto' && v !== 'true' && v !== 'false') throw bad(name, v, 'must be auto, true or false');
+        f.standalone = v;
+        break;
+      case 'authorization-mode':
+        if (v !== 'Webhook' && v !== 'AlwaysAllow') throw bad(name, v, 'must be Webhook or AlwaysAllow');
+        f.authorizationMode = v;
+        break;
+      case 'log-level':
+        if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw bad(name, v, 'must be debug, info, warn or error');
+        f.logLevel = v;
+        break;
+      default:
+        if (name === 'secure-port' || name === 'bind-address' || !applySecureFlag(secure, name, value, changed)) {
+          throw new KubemeterError(ErrorCode.InvalidFlag, `unknown flag: --${name}`, { source: `--${name}` });
+        }
+    }
+  }
+  return f;
+}
+
+/** The `--help` text. */
+export function agentUsage(): string {
+  const secureRows = SECURE_FLAG_HELP.filter(([n]) => n !== 'secure-port' && n !== 'bind-address' && n !== 'cert-dir');
+  const rows = [...own, ...secureRows].map(([n, t, h]) => `      --${n}${t === '' ? '' : ` ${t}`}\n            ${h}`);
+  return ['Usage: kubemeter agent [flags]', '', 'Serve the kubelet\'s /stats/summary and /metrics/resource from this host\'s cgroups.', '', 'Flags:', ...rows, ''].join('\n');
+}
+
+async function kubeConnection(f: AgentFlags): Promise<ClusterConnection | null> {
+  if (f.kubeconfig !== '') return loadKubeConfig({ kubeconfig: f.kubeconfig });
+  if ((process.env.KUBERNETES_SERVICE_HOST ?? '') !== '') return loadInCluster();
+  return null;
+}
+
+function firstExisting(paths: readonly string[]): string | undefined {
+  return paths.find((p) => existsSync(p));
+}
+
+/** Run the agent until SIGTERM/SIGINT. */
+export async function run(args: string[]): Promise<number> {
+  let f: AgentFlags;
+  try {
+    f = parseAgentFlags(args);
+  } catch (e) {
+    process.stderr.write(`Error: ${errorMessage(e)}\n\n${agentUsage()}`);
+    return 2;
+  }
+  if (f.help) {
+    process.stdout.write(agentUsage());
+    return 0;
+  }
+  const log = createLogger({ level: f.logLevel }).with({ component: 'agent', node: f.nodeName });
+  const mounts = readCgroupMounts({ procRoot: f.procRoot, sysRoot: f.sysRoot });
+  const connection = await kubeConnection(f);
+  const identity: IdentityProvider[] = [];
+  if (f.containerRuntimeEndpoint !== '') identity.push(criIdentity({ endpoint: f.containerRuntimeEndpoint }));
+  if (connection !== null) identity.push(kubeApiIdentity({ client: new KubeClient(connection, { logger: log }), nodeName: f.nodeName, logger: log }));
+  const standalone = f.standalone === 'true' || (f.standalone === 'auto' && identity.length === 0);
+  const collector = new Collector({
+    reader: createCgroupReader(mounts),
+    procRoot: f.procRoot,
+    nodeName: f.nodeName,
+    cgroupRoot: f.cgroupRoot,
+    driver: f.cgroupDriver,
+    identity,
+    standalone: standalone ? { engineEndpoints: [f.dockerEndpoint, f.podmanEndpoint] } : undefined,
+    fs: {
+      rootDir: existsSync(f.rootDir) ? f.rootDir : '/',
+      imageFsDir: f.imageFsDir !== '' ? f.imageFsDir : firstExisting(['/var/lib/containerd', '/var/lib/containers/storage', '/var/lib/docker']),
+    },
+    logger: log,
+  });
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+
+  // One pass before listening: the endpoints never answer without data.
+  await collector.collectOnce(stop.signal);
+  const loop = collector.run({ intervalMs: f.housekeepingIntervalMs, signal: stop.signal });
+  const handler = createAgentHandler({ source: collector, logger: log });
+  let readOnly: Server | undefined;
+  try {
+    if (f.readOnlyPort !== 0) {
+      const server = createServer((req, res) => void handler(req, res));
+      readOnly = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(f.readOnlyPort, f.secure.bindAddress, () => resolve());
+      });
+    }
+    const secure = f.secure.securePort !== 0 && f.secure.tlsCertFile !== '' && f.secure.tlsPrivateKeyFile !== ''
+      ? await startSecurePort({ flags: f.secure, nodeName: f.nodeName, authorizationMode: f.authorizationMode, connection, handler, logger: log })
+      : undefined;
+    log.info('agent serving', {
+      cgroup: mounts.version, hybrid: mounts.hybrid, identity: identity.map((p) => p.name).join(',') || 'none', standalone,
+      readOnlyPort: f.readOnlyPort, securePort: secure?.port ?? 0,
+    });
+    await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })));
+    log.info('agent stopping');
+    await secure?.close();
+  } catch (e) {
+    stop.abort();
+    log.error('agent failed', { error: errorMessage(e) });
+    await loop;
+    collector.close();
+    readOnly?.close();
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  await new Promise<void>((resolve) => {
+    if (readOnly === undefined) return resolve();
+    readOnly.close(() => resolve());
+    readOnly.closeAllConnections();
+  });
+  await loop;
+  collector.close();
+  return 0;
+}
