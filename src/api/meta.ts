@@ -1,0 +1,271 @@
+/**
+ * meta/v1 pieces every object uses: the ObjectMeta and ListMeta subsets kubemeter reads and
+ * writes, and `Status` (the body of every API error) with constructors for the exact messages
+ * of k8s.io/apimachinery `api/errors`.
+ */
+import { z } from 'zod';
+import { goQuote, goStringMap, timeJson, type Time } from './json.ts';
+import type { JsonWriter } from './json-writer.ts';
+import { decodeWith, i32, obj, optArr, optLiteral, optObj, optStr, optStringMap, optTime, time } from './schema.ts';
+import { parseJson } from './json.ts';
+
+/** The ObjectMeta fields kubemeter uses (others are dropped on decode). */
+export interface ObjectMeta {
+  /** Object name. */
+  name?: string;
+  /** Prefix for generated names. */
+  generateName?: string;
+  /** Namespace (namespaced objects only). */
+  namespace?: string;
+  /** Deprecated self link; very old servers send it. */
+  selfLink?: string;
+  /** Unique id. */
+  uid?: string;
+  /** Opaque version for watches and optimistic concurrency. */
+  resourceVersion?: string;
+  /** Creation time; Go always writes the key (`null` when unset). */
+  creationTimestamp?: Time;
+  /** Deletion time when the object is being deleted. */
+  deletionTimestamp?: Time;
+  /** Labels (selectors match these). */
+  labels?: Record<string, string>;
+  /** Annotations. */
+  annotations?: Record<string, string>;
+}
+
+/** The ListMeta of a list response. */
+export interface ListMeta {
+  /** Deprecated self link. */
+  selfLink?: string;
+  /** Version of the list, to start a watch from. */
+  resourceVersion?: string;
+  /** Pagination token. */
+  continue?: string;
+  /** Items not yet returned (pagination). */
+  remainingItemCount?: number;
+}
+
+/** zod shape of ObjectMeta, for embedding in other schemas. */
+export const objectMetaSchema: z.ZodType<ObjectMeta> = obj({
+  name: optStr,
+  generateName: optStr,
+  namespace: optStr,
+  selfLink: optStr,
+  uid: optStr,
+  resourceVersion: optStr,
+  creationTimestamp: time,
+  deletionTimestamp: optTime,
+  labels: optStringMap,
+  annotations: optStringMap,
+});
+
+/** zod shape of ListMeta (`remainingItemCount` accepted as any integer). */
+export const listMetaSchema: z.ZodType<ListMeta> = z.preprocess(
+  (v) => (v === null || v === undefined ? {} : v),
+  obj({
+    selfLink: optStr,
+    resourceVersion: optStr,
+    continue: optStr,
+    remainingItemCount: z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' }).optional(),
+  }),
+);
+
+function s(key: string, v: string | undefined): string {
+  return v === undefined || v === '' ? '' : `,"${key}":${goQuote(v)}`;
+}
+
+function map(key: string, m: Readonly<Record<string, string>> | undefined): string {
+  if (m === undefined) return '';
+  for (const _ in m) return `,"${key}":${goStringMap(m)}`;
+  return '';
+}
+
+/** ObjectMeta as Go writes it: field order of the struct, `omitempty`, `creationTimestamp` always present. */
+export function encodeObjectMeta(m: ObjectMeta): string {
+  const f = `${s('name', m.name)}${s('generateName', m.generateName)}${s('namespace', m.namespace)}${s('selfLink',
+    m.selfLink)}${s('uid', m.uid)}${s('resourceVersion', m.resourceVersion)},"creationTimestamp":${timeJson(
+    m.creationTimestamp)}${m.deletionTimestamp === undefined ? '' : `,"deletionTimestamp":${timeJson(
+    m.deletionTimestamp)}`}${map('labels', m.labels)}${map('annotations', m.annotations)}`;
+  return `{${f.slice(1)}}`;
+}
+
+/** Writes ObjectMeta like encodeObjectMeta, straight into a JsonWriter (list encoders). */
+export function writeObjectMeta(w: JsonWriter, m: ObjectMeta): void {
+  let first = true;
+  const key = (k: string): void => {
+    w.raw(first ? `{"${k}":` : `,"${k}":`);
+    first = false;
+  };
+  const str = (k: string, v: string | undefined): void => {
+    if (v === undefined || v === '') return;
+    key(k);
+    w.quote(v);
+  };
+  const map = (k: string, v: Readonly<Record<string, string>> | undefined): void => {
+    if (v === undefined) return;
+    for (const _ in v) {
+      key(k);
+      w.stringMap(v);
+      return;
+    }
+  };
+  str('name', m.name);
+  str('generateName', m.generateName);
+  str('namespace', m.namespace);
+  str('selfLink', m.selfLink);
+  str('uid', m.uid);
+  str('resourceVersion', m.resourceVersion);
+  key('creationTimestamp');
+  w.raw(timeJson(m.creationTimestamp));
+  if (m.deletionTimestamp !== undefined) {
+    key('deletionTimestamp');
+    w.raw(timeJson(m.deletionTimestamp));
+  }
+  map('labels', m.labels);
+  map('annotations', m.annotations);
+  w.raw('}');
+}
+
+/** ListMeta as Go writes it (`{}` when empty). */
+export function encodeListMeta(m: ListMeta | undefined): string {
+  if (m === undefined) return '{}';
+  const f = `${s('selfLink', m.selfLink)}${s('resourceVersion', m.resourceVersion)}${s('continue', m.continue)}${
+    m.remainingItemCount === undefined ? '' : `,"remainingItemCount":${m.remainingItemCount}`}`;
+  return `{${f.slice(1)}}`;
+}
+
+/** One cause inside StatusDetails. */
+export interface StatusCause {
+  /** Machine-readable cause. */
+  reason?: string;
+  /** Human-readable cause. */
+  message?: string;
+  /** Field path the cause applies to. */
+  field?: string;
+}
+
+/** Details of a Status. */
+export interface StatusDetails {
+  /** Object name. */
+  name?: string;
+  /** API group. */
+  group?: string;
+  /** Kind, or the resource for errors built from a resource. */
+  kind?: string;
+  /** Object uid. */
+  uid?: string;
+  /** Causes. */
+  causes?: StatusCause[];
+  /** Seconds to wait before retrying. */
+  retryAfterSeconds?: number;
+}
+
+/** A meta/v1 Status (API error or success body). */
+export interface Status {
+  /** `Success` or `Failure`. */
+  status?: string;
+  /** Human-readable description. */
+  message?: string;
+  /** Machine-readable reason (`NotFound`, `Forbidden`, …). */
+  reason?: string;
+  /** Extended data. */
+  details?: StatusDetails;
+  /** HTTP status code. */
+  code?: number;
+}
+
+/** The complete JSON body of a Status response (compact, final newline), as the apiserver writes it. */
+export function encodeStatus(st: Status): string {
+  let details = '';
+  const d = st.details;
+  if (d !== undefined) {
+    const causes = d.causes === undefined || d.causes.length === 0 ? '' : `,"causes":[${d.causes.map((c) => {
+      const f = `${s('reason', c.reason)}${s('message', c.message)}${s('field', c.field)}`;
+      return `{${f.slice(1)}}`;
+    }).join(',')}]`;
+    const f = `${s('name', d.name)}${s('group', d.group)}${s('kind', d.kind)}${s('uid', d.uid)}${causes}${
+      d.retryAfterSeconds ? `,"retryAfterSeconds":${d.retryAfterSeconds}` : ''}`;
+    details = `,"details":{${f.slice(1)}}`;
+  }
+  return `{"kind":"Status","apiVersion":"v1","metadata":{}${s('status', st.status)}${s('message', st.message)}${s(
+    'reason', st.reason)}${details}${st.code ? `,"code":${st.code}` : ''}}\n`;
+}
+
+const statusSchema: z.ZodType<Status> = obj({
+  kind: optLiteral('Status'),
+  status: optStr,
+  message: optStr,
+  reason: optStr,
+  details: optObj({
+    name: optStr,
+    group: optStr,
+    kind: optStr,
+    uid: optStr,
+    causes: optArr(obj({ reason: optStr, message: optStr, field: optStr })),
+    retryAfterSeconds: i32.optional(),
+  }),
+  code: i32.optional(),
+}).transform(({ kind: _kind, ...status }) => status);
+
+/** Decodes a Status body (error responses). Throws KubemeterError(InvalidDocument) naming `source`. */
+export function decodeStatus(text: string, source?: string): Status {
+  return decodeWith(statusSchema, parseJson(text, 'Status', source), 'Status', source);
+}
+
+/** A resource within a group, as apimachinery's `schema.GroupResource` names it in errors. */
+export interface GroupResource {
+  /** API group (`''` for core). */
+  group: string;
+  /** Plural resource name or, for metrics, the lower-case kind (`podmetrics`). */
+  resource: string;
+}
+
+function qualified(gr: GroupResource): string {
+  return gr.group === '' ? gr.resource : `${gr.resource}.${gr.group}`;
+}
+
+function grDetails(gr: GroupResource, name: string): StatusDetails {
+  const d: StatusDetails = {};
+  if (name !== '') d.name = name;
+  if (gr.group !== '') d.group = gr.group;
+  if (gr.resource !== '') d.kind = gr.resource;
+  return d;
+}
+
+/** 404: `podmetrics.metrics.k8s.io "ns/p" not found`, details {name, group, kind}. */
+export function notFoundStatus(gr: GroupResource, name: string): Status {
+  return { status: 'Failure', message: `${qualified(gr)} ${JSON.stringify(name)} not found`, reason: 'NotFound',
+    details: grDetails(gr, name), code: 404 };
+}
+
+/**
+ * 403: `nodes.metrics.k8s.io is forbidden: <reason>` (with `"name"` after the resource when a name
+ * is given; `forbidden: <reason>` for non-resource requests, i.e. an empty resource).
+ */
+export function forbiddenStatus(gr: GroupResource, name: string, reason: string): Status {
+  const what = gr.resource === '' && gr.group === '' ? 'forbidden'
+    : `${qualified(gr)}${name === '' ? '' : ` ${JSON.stringify(name)}`} is forbidden`;
+  return { status: 'Failure', message: `${what}: ${reason}`, reason: 'Forbidden', details: grDetails(gr, name), code: 403 };
+}
+
+/** 500: `Internal error occurred: <err>` with the error as the single cause. */
+export function internalErrorStatus(err: string): Status {
+  return { status: 'Failure', message: `Internal error occurred: ${err}`, reason: 'InternalError',
+    details: { causes: [{ message: err }] }, code: 500 };
+}
+
+/** 401 `Unauthorized`. */
+export function unauthorizedStatus(message = 'Unauthorized'): Status {
+  return { status: 'Failure', message, reason: 'Unauthorized', code: 401 };
+}
+
+/** 400 with the given message (selector parse errors and the like). */
+export function badRequestStatus(message: string): Status {
+  return { status: 'Failure', message, reason: 'BadRequest', code: 400 };
+}
+
+/** 405: `watch is not supported on resources of kind "nodes.metrics.k8s.io"`. */
+export function methodNotSupportedStatus(gr: GroupResource, action: string): Status {
+  return { status: 'Failure', message: `${action} is not supported on resources of kind ${JSON.stringify(qualified(gr))}`,
+    reason: 'MethodNotAllowed', details: grDetails(gr, ''), code: 405 };
+}
