@@ -1,6 +1,6 @@
 /**
  * Keeps the dependency direction of the style guide true: lib ← api ← {cgroup, kube, storage} ←
- * auth ← {agent, scraper, apiserver, client, sim} ← {server, cli} ← cmd. A package may import
+ * auth ← {agent, scraper, apiserver, client, sim} ← {server, cli} ← standalone ← cmd. A package may import
  * itself and any package of a lower rank; never one of its own rank or above. The public client
  * library imports nothing server-side.
  */
@@ -27,7 +27,8 @@ export const ranks: Record<string, number> = {
   sim: 4,
   server: 5,
   cli: 5,
-  cmd: 6,
+  standalone: 6,
+  cmd: 7,
 };
 
 /** Packages the public client may import (it ships to users who never run a server). */
