@@ -50,3 +50,15 @@ test('uses only less and swap (parallel arrays stay aligned)', () => {
   for (let i = 0; i < keys.length; i++) assert.equal(tags[i], `t${keys[i]}`);
   for (let i = 1; i < keys.length; i++) assert.ok(keys[i - 1]! >= keys[i]!);
 });
+
+test("ties come out in kubectl's order (vectors recorded from kubectl 1.32 top --sort-by=cpu)", () => {
+  const cases: [number[], number[]][] = [
+    [[1, 1, 1, 2, 1, 2, 1, 2, 1, 2, 2, 1, 2, 1, 1], [9, 10, 12, 3, 7, 5, 4, 8, 6, 0, 1, 11, 2, 13, 14]],
+    [[2, 1, 1, 1, 2, 1, 2, 1, 2, 2, 2, 2, 1, 1], [9, 6, 11, 8, 4, 0, 10, 7, 1, 5, 3, 2, 12, 13]],
+  ];
+  for (const [keys, want] of cases) {
+    const items = keys.map((k, i) => ({ k, i }));
+    goSortArray(items, (a, b) => a.k > b.k);
+    assert.deepEqual(items.map((x) => x.i), want);
+  }
+});

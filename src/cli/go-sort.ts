@@ -189,14 +189,15 @@ const mask64 = (1n << 64n) - 1n;
 function breakPatterns(d: SortInterface, a: number, b: number): void {
   const length = b - a;
   if (length < 8) return;
-  // Go's xorshift over uint64, seeded with the length: bigint keeps the 64-bit wrap-around exact.
+  // Go's xorshift (shifts 13, 17, 5) over uint64, seeded with the length: bigint keeps the 64-bit
+  // wrap-around exact. The shift triple was confirmed against kubectl's output on tied keys.
   let random = BigInt(length);
   const modulus = BigInt(2 ** bitLength(length));
   const base = a + Math.trunc(length / 4) * 2;
   for (let idx = base - 1; idx <= base + 1; idx++) {
     random ^= (random << 13n) & mask64;
-    random ^= random >> 7n;
-    random ^= (random << 17n) & mask64;
+    random ^= random >> 17n;
+    random ^= (random << 5n) & mask64;
     let other = Number(random & (modulus - 1n));
     if (other >= length) other -= length;
     d.swap(idx, a + other);

@@ -21,6 +21,8 @@ export interface NodePrintInput {
   available: ReadonlyMap<string, ResourceQuantities>;
   noHeaders: boolean;
   sortBy: SortBy;
+  /** Extra: `metrics` is already in the wanted order (kubemeter's own sort keys, --reverse). */
+  presorted?: boolean;
 }
 
 /** The cells of one metrics line: name, then per resource the usage and, when available has it, the %. */
@@ -39,7 +41,7 @@ function metricsLine(name: string, usage: ResourceQuantities, available: Resourc
 export function nodeRows(input: NodePrintInput): string[][] {
   const { metrics, available } = input;
   if (metrics.length === 0) return [];
-  sortNodeMetrics(metrics, input.sortBy);
+  if (input.presorted !== true) sortNodeMetrics(metrics, input.sortBy);
   const rows: string[][] = [];
   if (!input.noHeaders) rows.push(nodeColumns);
   const printed = new Set<string>();
@@ -65,6 +67,8 @@ export interface PodPrintInput {
   noHeaders: boolean;
   sortBy: SortBy;
   sum: boolean;
+  /** Extra: `metrics` is already in the wanted order. */
+  presorted?: boolean;
 }
 
 const zero = Quantity.zero();
@@ -89,7 +93,7 @@ export function podRows(input: PodPrintInput): string[][] {
     }
     rows.push([...header, ...podColumns]);
   }
-  sortPodMetrics(metrics, input.withNamespace, input.sortBy);
+  if (input.presorted !== true) sortPodMetrics(metrics, input.withNamespace, input.sortBy);
   for (const m of metrics) {
     if (input.containers) {
       sortContainers(m.containers, input.sortBy);

@@ -170,7 +170,12 @@ function hasSeparators(rows: readonly (readonly string[])[]): boolean {
  * width = max(minWidth, widest cell + padding), every line ends with padding); anything else goes
  * through the general writer.
  */
-export function layoutRows(rows: readonly (readonly string[])[], options: TabWriterOptions = kubectlTabLayout): string {
+export function layoutRows(
+  rows: readonly (readonly string[])[],
+  options: TabWriterOptions = kubectlTabLayout,
+  /** Rewrites a cell's text after widths are known (colour); only applied on the fast path. */
+  decorate?: (text: string, row: number, column: number) => string,
+): string {
   const columns = rows.length === 0 ? 0 : rows[0]!.length;
   const uniform = columns > 0 && rows.every((r) => r.length === columns) && (options.padChar ?? ' ') === ' ';
   if (!uniform || hasSeparators(rows)) {
@@ -189,7 +194,7 @@ export function layoutRows(rows: readonly (readonly string[])[], options: TabWri
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const w = rowWidths[i]!;
-    for (let j = 0; j < columns; j++) parts.push(row[j]!, spaces(widths[j]! - w[j]!));
+    for (let j = 0; j < columns; j++) parts.push(decorate === undefined ? row[j]! : decorate(row[j]!, i, j), spaces(widths[j]! - w[j]!));
     parts.push('\n');
   }
   return parts.join('');

@@ -35,8 +35,8 @@ export interface TopApiServer {
   /** Requests seen so far (kubectl's dispatcher `/version` probes included). */
   requests: SeenRequest[];
   options: TopApiServerOptions;
-  /** Writes a kubeconfig pointing at this server and returns its path. */
-  writeKubeconfig(path: string, namespace?: string): string;
+  /** Writes a kubeconfig pointing at this server (with the token unless `withToken` is false) and returns its path. */
+  writeKubeconfig(path: string, namespace?: string, withToken?: boolean): string;
   close(): Promise<void>;
 }
 
@@ -168,8 +168,8 @@ export async function startTopApiServer(options: TopApiServerOptions): Promise<T
     url,
     requests,
     options,
-    writeKubeconfig(path: string, namespace = 'default'): string {
-      const user = options.token !== undefined ? `{token: ${options.token}}` : '{}';
+    writeKubeconfig(path: string, namespace = 'default', withToken = true): string {
+      const user = options.token !== undefined && withToken ? `{token: ${options.token}}` : '{}';
       writeFileSync(
         path,
         `apiVersion: v1\nkind: Config\nclusters:\n- name: loop\n  cluster: {server: "${url}"}\nusers:\n- name: loop\n  user: ${user}\ncontexts:\n- name: loop\n  context: {cluster: loop, user: loop, namespace: ${namespace}}\ncurrent-context: loop\n`,
