@@ -222,6 +222,10 @@ test('agent-daemonset.yaml: read-only host mounts, non-root, pods on its node on
   assert.ok(c.args?.includes('--node-name=$(NODE_NAME)'));
   assert.equal(at(c, 'env', 0, 'valueFrom', 'fieldRef', 'fieldPath'), 'spec.nodeName');
   assert.equal(at(ds, 'spec', 'template', 'spec', 'tolerations', 0, 'operator'), 'Exists', 'every node');
+  // The agent serves HTTPS only with a certificate: mounted from a Secret, readable by its group.
+  assert.ok(c.args?.includes('--tls-cert-file=/etc/kubemeter/tls/tls.crt'));
+  assert.ok(c.volumeMounts?.some((m) => m.name === 'tls' && m.mountPath === '/etc/kubemeter/tls' && m.readOnly === true));
+  assert.equal(at(ds, 'spec', 'template', 'spec', 'securityContext', 'fsGroup'), 65534);
 
   const source = await loadFlagSource(repo, 'agent');
   if (source.kind === 'missing') {
@@ -229,4 +233,19 @@ test('agent-daemonset.yaml: read-only host mounts, non-root, pods on its node on
     return;
   }
   assert.deepEqual(argsProblems(c.args ?? [], source), []);
+});
+
+test('generate-certs.sh makes agent certificates for node addresses', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-agent-certs-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await run('sh', [join(deploy, 'secure', 'generate-certs.sh'), dir, '30'], {
+    timeout: 60_000,
+    env: { ...process.env, COMMON_NAME: 'kubemeter-agent', SUBJECT_ALT_NAMES: 'IP:10.0.0.5,IP:10.0.0.6,DNS:node-1' },
+  });
+  const leaf = new X509Certificate(readFileSync(join(dir, 'tls.crt')));
+  assert.ok(leaf.verify(new X509Certificate(readFileSync(join(dir, 'ca.crt'))).publicKey));
+  assert.equal(leaf.checkIP('10.0.0.6'), '10.0.0.6');
+  assert.equal(leaf.checkHost('node-1'), 'node-1');
+  assert.equal(leaf.checkHost('metrics-server.kube-system.svc'), undefined);
+  assert.match(leaf.subject, /CN=kubemeter-agent/);
 });

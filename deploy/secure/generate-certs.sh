@@ -5,6 +5,9 @@
 # Usage: generate-certs.sh [OUTPUT_DIR] [DAYS]
 #   OUTPUT_DIR  where ca.crt, tls.crt and tls.key are written (default: this script's directory)
 #   DAYS        validity in days (default 365)
+# Environment (for other servers, e.g. the agents; defaults are the server's Service names):
+#   COMMON_NAME        subject CN
+#   SUBJECT_ALT_NAMES  comma-separated SANs, e.g. "IP:10.0.0.5,IP:10.0.0.6,DNS:node-1"
 #
 # Renewal: run it again and re-apply the overlay; the Secret, the Deployment's rollout and the
 # APIService caBundle change together in one `kubectl apply -k`.
@@ -27,13 +30,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
   -keyout "$dir/tls.key" -out "$tmp/tls.csr" \
-  -subj "/CN=$service.$namespace.svc" 2>/dev/null
+  -subj "/CN=${COMMON_NAME:-$service.$namespace.svc}" 2>/dev/null
+
+sans=${SUBJECT_ALT_NAMES:-DNS:$service,DNS:$service.$namespace,DNS:$service.$namespace.svc,DNS:$service.$namespace.svc.cluster.local}
 
 cat >"$tmp/ext.cnf" <<EXT
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
-subjectAltName=DNS:$service,DNS:$service.$namespace,DNS:$service.$namespace.svc,DNS:$service.$namespace.svc.cluster.local
+subjectAltName=$sans
 EXT
 
 openssl x509 -req -in "$tmp/tls.csr" -CA "$dir/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial \
