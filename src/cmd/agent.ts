@@ -15,14 +15,9 @@ import { readCgroupMounts } from '../cgroup/mounts.ts';
 import { createCgroupReader } from '../cgroup/reader.ts';
 import { Collector } from '../agent/collector.ts';
 import { createAgentHandler } from '../agent/http.ts';
-import { criIdentity } from '../agent/identity/cri.ts';
-import { kubeApiIdentity } from '../agent/identity/kube-api.ts';
 import type { IdentityProvider } from '../agent/identity/types.ts';
 import type { AuthorizationMode } from '../agent/secure.ts';
-import { startSecurePort } from '../agent/secure.ts';
-import { KubeClient } from '../kube/client.ts';
 import type { ClusterConnection } from '../kube/kubeconfig.ts';
-import { loadInCluster, loadKubeConfig } from '../kube/kubeconfig.ts';
 import { ErrorCode, KubemeterError, errorMessage, quoteInput } from '../lib/errors.ts';
 import { parseGoDuration } from '../lib/go-format.ts';
 import type { LogLevel } from '../lib/log.ts';
@@ -166,10 +161,13 @@ export function agentUsage(): string {
   return ['Usage: kubemeter agent [flags]', '', 'Serve the kubelet\'s /stats/summary and /metrics/resource from this host\'s cgroups.', '', 'Flags:', ...rows, ''].join('\n');
 }
 
+// gRPC, the Kubernetes client and the TLS/auth stack are loaded only when configured: each adds
+// several MiB of resident memory, and a standalone or read-only agent needs none of them.
+
 async function kubeConnection(f: AgentFlags): Promise<ClusterConnection | null> {
-  if (f.kubeconfig !== '') return loadKubeConfig({ kubeconfig: f.kubeconfig });
-  if ((process.env.KUBERNETES_SERVICE_HOST ?? '') !== '') return loadInCluster();
-  return null;
+  if (f.kubeconfig === '' && (process.env.KUBERNETES_SERVICE_HOST ?? '') === '') return null;
+  const { loadInCluster, loadKubeConfig } = await import('../kube/kubeconfig.ts');
+  return f.kubeconfig !== '' ? loadKubeConfig({ kubeconfig: f.kubeconfig }) : loadInCluster();
 }
 
 function firstExisting(paths: readonly string[]): string | undefined {
@@ -193,8 +191,14 @@ export async function run(args: string[]): Promise<number> {
   const mounts = readCgroupMounts({ procRoot: f.procRoot, sysRoot: f.sysRoot });
   const connection = await kubeConnection(f);
   const identity: IdentityProvider[] = [];
-  if (f.containerRuntimeEndpoint !== '') identity.push(criIdentity({ endpoint: f.containerRuntimeEndpoint }));
-  if (connection !== null) identity.push(kubeApiIdentity({ client: new KubeClient(connection, { logger: log }), nodeName: f.nodeName, logger: log }));
+  if (f.containerRuntimeEndpoint !== '') {
+    const { criIdentity } = await import('../agent/identity/cri.ts');
+    identity.push(criIdentity({ endpoint: f.containerRuntimeEndpoint }));
+  }
+  if (connection !== null) {
+    const [{ kubeApiIdentity }, { KubeClient }] = await Promise.all([import('../agent/identity/kube-api.ts'), import('../kube/client.ts')]);
+    identity.push(kubeApiIdentity({ client: new KubeClient(connection, { logger: log }), nodeName: f.nodeName, logger: log }));
+  }
   const standalone = f.standalone === 'true' || (f.standalone === 'auto' && identity.length === 0);
   const collector = new Collector({
     reader: createCgroupReader(mounts),
@@ -230,7 +234,7 @@ export async function run(args: string[]): Promise<number> {
       });
     }
     const secure = f.secure.securePort !== 0 && f.secure.tlsCertFile !== '' && f.secure.tlsPrivateKeyFile !== ''
-      ? await startSecurePort({ flags: f.secure, nodeName: f.nodeName, authorizationMode: f.authorizationMode, connection, handler, logger: log })
+      ? await (await import('../agent/secure.ts')).startSecurePort({ flags: f.secure, nodeName: f.nodeName, authorizationMode: f.authorizationMode, connection, handler, logger: log })
       : undefined;
     log.info('agent serving', {
       cgroup: mounts.version, hybrid: mounts.hybrid, identity: identity.map((p) => p.name).join(',') || 'none', standalone,
