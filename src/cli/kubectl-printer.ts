@@ -121,9 +121,22 @@ export function podRows(input: PodPrintInput): string[][] {
   return rows;
 }
 
-/** `kubectl top node` output. */
-export function printNodeMetrics(input: NodePrintInput): string {
-  return layoutRows(nodeRows(input));
+/** `kubectl top node` output; `color` wraps % cells in ANSI colours (70 % yellow, 90 % red) for terminals. */
+export function printNodeMetrics(input: NodePrintInput, color = false): string {
+  const rows = nodeRows(input);
+  if (!color) return layoutRows(rows);
+  const first = input.noHeaders ? 0 : 1;
+  return layoutRows(rows, undefined, (text, row, col) => (row >= first && (col === 2 || col === 4) ? colorPercent(text) : text));
+}
+
+/** ANSI colour for a percentage cell: yellow from 70 %, red from 90 %. */
+export function colorPercent(text: string): string {
+  const m = /^(-?\d+)%$/.exec(text);
+  if (m === null) return text;
+  const v = Number(m[1]);
+  if (v >= 90) return `\x1b[31m${text}\x1b[0m`;
+  if (v >= 70) return `\x1b[33m${text}\x1b[0m`;
+  return text;
 }
 
 /** `kubectl top pod` output. */

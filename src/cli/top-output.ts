@@ -50,11 +50,11 @@ export function renderNodes(s: NodeSnapshot, o: TopOptions, color: boolean, nowM
   if (o.output === 'json' || o.output === 'yaml') return serialize(nodesDocument(s, o, nowMs), o.output);
   if (o.output === 'wide' || o.utilization) return renderNodesExtended(s, o, { color, nowMs });
   const available = new Map(s.nodes.map((n) => [n.name, o.showCapacity ? n.capacity : n.allocatable]));
-  if (kubectlSort(o) && !o.reverse) return printNodeMetrics({ metrics: s.metrics, available, noHeaders: o.noHeaders, sortBy: o.sortBy });
+  if (kubectlSort(o) && !o.reverse) return printNodeMetrics({ metrics: s.metrics, available, noHeaders: o.noHeaders, sortBy: o.sortBy }, color);
   // kubemeter's own order: compute it on the joined views, then print kubectl's table in that order.
   const order = new Map(nodeTops(s, o).map((n, i) => [n.name, i]));
   const metrics = [...s.metrics].sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-  return printNodeMetrics({ metrics, available, noHeaders: o.noHeaders, sortBy: '', presorted: true });
+  return printNodeMetrics({ metrics, available, noHeaders: o.noHeaders, sortBy: '', presorted: true }, color);
 }
 
 /** Renders a pod snapshot in the requested format. */

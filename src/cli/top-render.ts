@@ -14,6 +14,7 @@ import type { NodeView } from '../client/core-view.ts';
 import type { Amount, ContainerTop, NodeResourceUsage, NodeTop, PodTop, ResourceUsage } from '../client/types.ts';
 import { usageCell } from './cells.ts';
 import { layoutRows } from './tabwriter.ts';
+import { colorPercent } from './kubectl-printer.ts';
 import type { TopOptions } from './top-options.ts';
 import type { NodeSnapshot, PodSnapshot } from './top-fetch.ts';
 
@@ -26,16 +27,6 @@ export interface RenderContext {
 const pct = (p: number | undefined): string => (p === undefined ? 'n/a' : `${p}%`);
 const cell = (res: string, a: Amount | undefined): string => (a === undefined ? '<unknown>' : usageCell(res, a.quantity));
 const req = (res: string, a: Amount | undefined): string => (a === undefined ? 'n/a' : usageCell(res, a.quantity));
-
-/** ANSI colour for a percentage cell: yellow from 70 %, red from 90 %. */
-export function colorPercent(text: string): string {
-  const m = /^(-?\d+)%$/.exec(text);
-  if (m === null) return text;
-  const v = Number(m[1]);
-  if (v >= 90) return `\x1b[31m${text}\x1b[0m`;
-  if (v >= 70) return `\x1b[33m${text}\x1b[0m`;
-  return text;
-}
 
 function layout(rows: string[][], ctx: RenderContext, percentColumns: ReadonlySet<number>, headerRows: number): string {
   if (!ctx.color) return layoutRows(rows);

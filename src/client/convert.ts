@@ -34,9 +34,15 @@ export function parseResourceList(list: ResourceList | undefined, where: string)
   return out;
 }
 
+const windowCache = new Map<string, number>();
+
 function windowMs(window: string, where: string): number {
+  const hit = windowCache.get(window);
+  if (hit !== undefined) return hit;
   try {
-    return Number(parseGoDuration(window)) / 1e6;
+    const ms = Number(parseGoDuration(window)) / 1e6;
+    if (windowCache.size < CACHE_MAX) windowCache.set(window, ms);
+    return ms;
   } catch (e) {
     throw new KubemeterError(ErrorCode.InvalidDocument, `${where}.window: ${errorMessage(e)}`, { source: where, cause: e });
   }
