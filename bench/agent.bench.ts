@@ -6,7 +6,7 @@
  * pass, when it is rendered, and cached); and the resident memory of a running `kubemeter agent`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,7 +54,7 @@ async function cpuMsAsync(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** Every file and directory a pass touches, as plain paths (mirrors the readers). */
-function passFiles(mounts: CgroupMounts, procRoot: string, kubepods: string, pods: { path: string; containers: string[]; sandbox: string | undefined }[]): { files: string[]; dirs: string[] } {
+function passFiles(mounts: CgroupMounts, procRoot: string, kubepods: string, pods: { path: string; containers: string[]; sandbox: string | undefined; netPid: number | undefined }[]): { files: string[]; dirs: string[] } {
   const statFiles = mounts.version === 'v2'
     ? ['cpu.stat', 'memory.current', 'memory.stat', 'memory.max', 'memory.swap.current', 'memory.swap.max']
     : ['cpuacct.usage', 'memory.usage_in_bytes', 'memory.stat', 'memory.limit_in_bytes', 'memory.memsw.limit_in_bytes'];
@@ -78,6 +78,7 @@ function passFiles(mounts: CgroupMounts, procRoot: string, kubepods: string, pod
       stats(c);
     }
     if (p.sandbox !== undefined) files.push(`${dirsOf(p.sandbox).cpu}/cgroup.procs`);
+    if (p.netPid !== undefined) files.push(join(procRoot, String(p.netPid), 'net', 'dev'));
   }
   for (const f of ['meminfo', 'loadavg', 'sys/kernel/pid_max', 'sys/kernel/threads-max', '1/net/dev', 'stat']) files.push(join(procRoot, f));
   return { files, dirs };
@@ -100,10 +101,14 @@ async function measurePass(ctx: BenchContext, label: string, roots: { procRoot: 
     path: `${kubepods}/burstable/pod${p.uid}`,
     containers: p.containers.map((c) => c.reading.path),
     sandbox: undefined as string | undefined,
+    netPid: undefined as number | undefined,
   }));
   for (const p of pods) {
     const sandbox = readdirSync(cgroupDir(mounts.version === 'v2' ? mounts.unified! : mounts.controllers.cpuacct!, p.path)).find((n) => n.startsWith('ffff'));
     if (sandbox !== undefined) p.sandbox = `${p.path}/${sandbox}`;
+    // The pass reads the pod network from the sandbox's first process.
+    const procs = p.sandbox === undefined ? [] : readFileSync(`${cgroupDir(mounts.version === 'v2' ? mounts.unified! : mounts.controllers.cpuacct!, p.sandbox)}/cgroup.procs`, 'latin1').split('\n').filter((x) => x !== '');
+    if (procs[0] !== undefined) p.netPid = Number(procs[0]);
   }
   const { files, dirs } = passFiles(mounts, roots.procRoot, kubepods, pods);
   const passes: number[] = [];

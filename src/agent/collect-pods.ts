@@ -25,6 +25,12 @@ export interface PodContext {
   createdMs(path: string): number;
   /** Count a failure that does not come from a cgroup read. */
   onError(kind: 'node', what: string, e: unknown): void;
+  /**
+   * Sandbox verdicts for unidentified container cgroups, by cgroup path: a container does not
+   * turn into a pause container, and re-reading every pid's comm each pass would double the
+   * syscalls of a pass over unresolved pods. The caller prunes it.
+   */
+  sandboxVerdicts: Map<string, boolean>;
 }
 
 function safePids(ctx: PodContext, path: string): number[] {
@@ -84,7 +90,13 @@ export function collectKubePod(ctx: PodContext, pod: PodCgroup): PodSnapshot | u
     const pids = safePids(ctx, c.path);
     const id = ctx.identity.containers.get(c.id);
     if (id !== undefined) return { cgroup: c, pids, sandbox: id.sandbox, name: id.name, createdAtMs: id.createdAtMs };
-    return { cgroup: c, pids, sandbox: looksLikeSandbox(ctx.procRoot, pids), name: placeholderContainerName(c.id), createdAtMs: undefined };
+    let sandbox = ctx.sandboxVerdicts.get(c.path);
+    if (sandbox === undefined) {
+      sandbox = looksLikeSandbox(ctx.procRoot, pids);
+      // Only a verdict based on seen processes is final; an empty cgroup may be starting.
+      if (pids.length > 0) ctx.sandboxVerdicts.set(c.path, sandbox);
+    }
+    return { cgroup: c, pids, sandbox, name: placeholderContainerName(c.id), createdAtMs: undefined };
   });
 
   // Restarted containers can leave an old cgroup behind for a moment: keep the newest per name.

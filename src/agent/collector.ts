@@ -73,6 +73,7 @@ export class Collector {
   private readonly tracker: ReadingTracker;
   private readonly created = new Map<string, number>();
   private readonly uids = new Map<string, string>();
+  private readonly sandboxVerdicts = new Map<string, boolean>();
   private bootTimeMs: number | undefined;
   private snapshot: Snapshot | undefined;
   private readonly counters: CollectorStats = {
@@ -164,7 +165,7 @@ export class Collector {
       this.count(Kind.Discovery, 'cgroup tree', e);
     }
 
-    const ctx: PodContext = { reader, tracker: this.tracker, clock: this.clock, procRoot, identity, createdMs: (p) => this.createdMs(p), onError: nodeError };
+    const ctx: PodContext = { reader, tracker: this.tracker, clock: this.clock, procRoot, identity, createdMs: (p) => this.createdMs(p), onError: nodeError, sandboxVerdicts: this.sandboxVerdicts };
     const podsReading = tree.podsPath === undefined ? undefined : this.tracker.read(tree.podsPath);
     const node = collectNode(
       { reader, tracker: this.tracker, clock: this.clock, procRoot, nodeName: this.o.nodeName, bootTimeMs: this.bootTimeMs ?? 0, rootCgroupStartMs: this.createdMs('/'), onError: nodeError },
@@ -189,6 +190,7 @@ export class Collector {
     this.counters.cgroupsSeen = this.tracker.endPass();
     // Creation times of cgroups that are gone would otherwise accumulate forever.
     if (this.created.size > 4 * (this.counters.cgroupsSeen + 16)) this.created.clear();
+    if (this.sandboxVerdicts.size > 4 * (this.counters.cgroupsSeen + 16)) this.sandboxVerdicts.clear();
     const cpu = process.cpuUsage(cpu0);
     this.counters.passes++;
     this.counters.lastPassCpuSeconds = (cpu.user + cpu.system) / 1e6;
