@@ -9,7 +9,7 @@ import { printNodeMetrics, printPodMetrics } from './kubectl-printer.ts';
 import type { SortBy } from './kubectl-sort.ts';
 import { fetchNodes, fetchPods, TopFailure, type FetchContext, type NodeSnapshot, type PodSnapshot } from './top-fetch.ts';
 import type { GlobalOptions, TopOptions } from './top-options.ts';
-import { nodesDocument, nodeTops, podsDocument, podTops, renderNodesExtended, renderPodsExtended, serialize } from './top-render.ts';
+import { loadYaml, nodesDocument, nodeTops, podsDocument, podTops, renderNodesExtended, renderPodsExtended, serialize } from './top-render.ts';
 
 /** Where `top` writes and what it may read. */
 export interface TopIO {
@@ -34,6 +34,7 @@ export function describe(e: unknown): string {
 
 /** One snapshot and its rendering. */
 export async function renderOnce(ctx: FetchContext, o: TopOptions, color: boolean): Promise<{ stdout: string; stderr: string }> {
+  if (o.output === 'yaml') await loadYaml();
   if (o.kind === 'node') {
     const s = await fetchNodes(ctx, o);
     return { stdout: renderNodes(s, o, color, ctx.nowMs()), stderr: '' };

@@ -13,6 +13,7 @@ import { layoutRows } from './tabwriter.ts';
 import { fetchNodes, fetchPods, type FetchContext } from './top-fetch.ts';
 import type { TopOptions } from './top-options.ts';
 import { renderNodes, renderPods, describe, type TopIO } from './top-output.ts';
+import { loadYaml } from './top-render.ts';
 
 /** Usage remembered per row key: millicores and bytes. */
 export type Previous = Map<string, { cpuMilli: bigint; memoryBytes: bigint }>;
@@ -45,6 +46,7 @@ export function withDeltas(rows: string[][], keys: (string | undefined)[], usage
 async function frame(ctx: FetchContext, o: TopOptions, previous: Previous, color: boolean): Promise<{ text: string; usage: Previous }> {
   const usage: Previous = new Map();
   if (o.output !== '' || o.utilization) {
+    if (o.output === 'yaml') await loadYaml();
     // Extended outputs are redrawn as they are (their own columns already carry requests/limits).
     const text = o.kind === 'node' ? renderNodes(await fetchNodes(ctx, o), o, color, ctx.nowMs()) : renderPods(await fetchPods(ctx, o), o, color, ctx.nowMs());
     return { text, usage };
