@@ -1,0 +1,265 @@
+/**
+ * `kubemeter up` end to end on this machine: a CPU burner (CFS quota 500m) and a memory holder
+ * (64 MiB held, 256 MiB limit) run as systemd-style units in a test slice the standalone mapping
+ * turns into pods; `kubemeter up` runs as a real process; the real `kubectl top node`,
+ * `kubectl top pod -A` and `kubemeter top` read it through the generated kubeconfig. The node's
+ * CPU is checked against /proc/stat and the burner's against its own /proc/<pid>/stat over the
+ * exact window the Metrics API reports (so a loaded machine cannot make the test flaky). Also:
+ * limits in the Pod objects, authentication (no certificate → 401, another identity → 403), a
+ * clean Ctrl-C that keeps the state, and the CA reused by the next start. Everything created is
+ * removed afterwards, also on failure.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { cgroupDir, readCgroupMounts, type CgroupMounts } from '../cgroup/mounts.ts';
+import { readPidStat } from '../cgroup/proc.ts';
+import { Quantity } from '../lib/quantity.ts';
+import { runCommand, spawnLogged, type UpProcess } from '../../test/support/up-process.ts';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const isRoot = process.getuid?.() === 0;
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+const MiB = 1024 * 1024;
+const USER_HZ = 100;
+
+function dirsOf(mounts: CgroupMounts, name: string): string[] {
+  if (mounts.version === 'v2') return [cgroupDir(mounts.unified!, name)];
+  const seen = new Set<string>();
+  for (const c of ['cpu', 'cpuacct', 'memory'] as const) {
+    const m = mounts.controllers[c];
+    if (m !== undefined) seen.add(cgroupDir(m, name));
+  }
+  return [...seen];
+}
+
+interface Sample {
+  timeMs: number;
+  busyTicks: number;
+  burnerTicks: number;
+}
+
+function procStatBusy(): number {
+  const line = readFileSync('/proc/stat', 'latin1').split('\n')[0]!;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+  return f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;
+}
+
+function nearest(samples: readonly Sample[], timeMs: number): Sample | undefined {
+  let best: Sample | undefined;
+  for (const s of samples) if (best === undefined || Math.abs(s.timeMs - timeMs) < Math.abs(best.timeMs - timeMs)) best = s;
+  return best !== undefined && Math.abs(best.timeMs - timeMs) <= 150 ? best : undefined;
+}
+
+function windowSeconds(window: string): number {
+  const m = /^(?:(\d+)m)?(?:([\d.]+)s)?$/.exec(window);
+  assert.ok(m !== null, `window ${window}`);
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+}
+
+function rows(out: string): string[][] {
+  return out.trim().split('\n').map((l) => l.trim().split(/\s+/));
+}
+
+test('kubemeter up: real kubectl top node / top pod -A and kubemeter top on real cgroup workloads', { skip: (!isRoot && 'needs root to create cgroups') || (!hasKubectl && 'kubectl not installed') }, async (t) => {
+  const mounts = readCgroupMounts({ procRoot: '/proc', sysRoot: '/sys' });
+  const ns = `kubemeter-up-${process.pid}${Math.random().toString(16).slice(2, 8)}`;
+  const slice = `/${ns}.slice`;
+  const home = mkdtempSync(join(tmpdir(), 'kubemeter-up-'));
+  const stateDir = join(home, '.kubemeter');
+  const kubeconfig = join(home, '.kube', 'kubemeter.config');
+  const created: string[] = [];
+  const children: ChildProcess[] = [];
+  const ups: UpProcess[] = [];
+  const timers: { sampler?: NodeJS.Timeout } = {};
+
+  t.after(async () => {
+    clearInterval(timers.sampler);
+    for (const u of ups) await u.kill();
+    for (const c of children) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+    for (const dir of [...created].reverse()) {
+      for (let attempt = 0; attempt < 50 && existsSync(dir); attempt++) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          await sleep(20);
+        }
+      }
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const mkcg = (name: string): string[] => {
+    const dirs = dirsOf(mounts, name);
+    for (const dir of dirs) {
+      mkdirSync(dir);
+      created.push(dir);
+      if (mounts.version === 'v2') writeFileSync(join(dir, 'cgroup.subtree_control'), '+cpu +memory');
+    }
+    return dirs;
+  };
+  mkcg(slice);
+  const burnerDirs = mkcg(`${slice}/burner.service`);
+  const holderDirs = mkcg(`${slice}/holder.service`);
+  const setLimit = (dirs: string[], v1File: string, v2File: string, value: string): void => {
+    for (const d of dirs) {
+      const f = join(d, mounts.version === 'v2' ? v2File : v1File);
+      if (existsSync(f)) writeFileSync(f, value);
+    }
+  };
+  if (mounts.version === 'v2') {
+    setLimit(burnerDirs, '', 'cpu.max', '50000 100000');
+    setLimit(holderDirs, '', 'memory.max', String(256 * MiB));
+  } else {
+    setLimit(burnerDirs, 'cpu.cfs_period_us', '', '100000');
+    setLimit(burnerDirs, 'cpu.cfs_quota_us', '', '50000');
+    setLimit(holderDirs, 'memory.limit_in_bytes', '', String(256 * MiB));
+  }
+  const startIn = (name: string, argv: string[]): ChildProcess => {
+    const moves = dirsOf(mounts, name).map((d) => `echo $$ > '${d}/cgroup.procs'`).join(' && ');
+    const child = spawn('/bin/sh', ['-c', `${moves} && exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    return child;
+  };
+  const burner = startIn(`${slice}/burner.service`, ['/bin/sh', '-c', 'while :; do :; done']);
+  const holder = startIn(`${slice}/holder.service`, [process.execPath, '-e', `globalThis.held = Buffer.alloc(${64 * MiB}, 1); console.log('held'); setInterval(() => {}, 1e6);`]);
+  await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+
+  const samples: Sample[] = [];
+  const sample = (): void => {
+    const b = readPidStat('/proc', burner.pid!);
+    samples.push({ timeMs: Date.now(), busyTicks: procStatBusy(), burnerTicks: b === undefined ? NaN : b.userTicks + b.systemTicks });
+    if (samples.length > 2000) samples.splice(0, 1000);
+  };
+  sample();
+  timers.sampler = setInterval(sample, 50);
+
+  const env = { ...process.env, HOME: home, KUBECONFIG: '' };
+  const upArgs = [join(repo, 'src/cmd/main.ts'), 'up', '--state-dir', stateDir, '--kubeconfig-out', kubeconfig, '--secure-port', '0', '--metric-resolution', '2s', '--housekeeping-interval', '1s', '--logging-format', 'json'];
+  const up = spawnLogged(process.execPath, upArgs, { env, cwd: repo });
+  ups.push(up);
+  const serving = await up.waitFor((r) => r['msg'] === 'kubemeter up serving', 30_000);
+  assert.equal(serving['kubeconfig'], kubeconfig);
+  assert.equal(serving['cgroupVersion'], mounts.version);
+  assert.ok(typeof serving['workloads'] === 'number' && serving['workloads'] >= 2, 'the test units are found');
+  assert.equal(serving['kubectlTopNode'], `kubectl --kubeconfig ${kubeconfig} top node`);
+  const node = String(serving['node']);
+  await up.waitFor((r) => r['msg'] === 'metrics available', 30_000);
+
+  const kubectl = (...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> => runCommand('kubectl', ['--kubeconfig', kubeconfig, ...args], { ...env, HOME: home });
+  const raw = async (path: string): Promise<Record<string, unknown>> => {
+    const r = await kubectl('get', '--raw', path);
+    assert.equal(r.code, 0, `${path}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+
+  // Both test pods appear once they have two points.
+  let pods = '';
+  for (let i = 0; i < 60; i++) {
+    const r = await kubectl('top', 'pod', '-A');
+    pods = r.stdout;
+    if (r.code === 0 && /\sburner\s/.test(pods) && /\sholder\s/.test(pods)) break;
+    await sleep(500);
+  }
+  t.diagnostic(`kubectl top pod -A:\n${pods}`);
+  const podRows = rows(pods);
+  assert.deepEqual(podRows[0], ['NAMESPACE', 'NAME', 'CPU(cores)', 'MEMORY(bytes)']);
+  const burnerRow = podRows.find((r) => r[0] === ns && r[1] === 'burner');
+  const holderRow = podRows.find((r) => r[0] === ns && r[1] === 'holder');
+  assert.ok(burnerRow !== undefined && holderRow !== undefined, `test pods in:\n${pods}`);
+  const burnerMilli = Number(burnerRow[2]!.replace(/m$/, ''));
+  assert.ok(burnerMilli > 0 && burnerMilli <= 600, `burner ${burnerRow[2]} under a 500m quota`);
+  const holderMi = Number(holderRow[3]!.replace(/Mi$/, ''));
+  assert.ok(holderMi >= 64 && holderMi <= 256, `holder holds 64 MiB, shows ${holderRow[3]}`);
+
+  // Node CPU against /proc/stat, and the burner against its own CPU time, over the reported windows.
+  let checked = false;
+  for (let attempt = 0; attempt < 10 && !checked; attempt++) {
+    const before = await raw(`/apis/metrics.k8s.io/v1beta1/nodes/${node}`);
+    const top = await kubectl('top', 'node');
+    const after = await raw(`/apis/metrics.k8s.io/v1beta1/nodes/${node}`);
+    const podMetrics = await raw(`/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods/burner`);
+    if (before['timestamp'] !== after['timestamp']) continue;
+    const endMs = Date.parse(String(after['timestamp']));
+    const win = windowSeconds(String(after['window']));
+    const s0 = nearest(samples, endMs - win * 1000);
+    const s1 = nearest(samples, endMs);
+    if (s0 === undefined || s1 === undefined) {
+      await sleep(300);
+      continue;
+    }
+    assert.equal(top.code, 0, top.stderr);
+    t.diagnostic(`kubectl top node:\n${top.stdout}`);
+    const nodeRow = rows(top.stdout).find((r) => r[0] === node);
+    assert.ok(nodeRow !== undefined, top.stdout);
+    const cpus = Number(((await raw(`/api/v1/nodes/${node}`))['status'] as { capacity: Record<string, string> }).capacity['cpu']);
+    const procCores = (s1.busyTicks - s0.busyTicks) / USER_HZ / ((s1.timeMs - s0.timeMs) / 1000);
+    const shownCores = Number(nodeRow[1]!.replace(/m$/, '')) / 1000;
+    const shownPct = Number(nodeRow[2]!.replace(/%$/, ''));
+    assert.ok(Math.abs(shownCores - procCores) <= 0.1 * cpus + 0.05, `node ${shownCores} cores, /proc/stat ${procCores.toFixed(3)} over ${win}s`);
+    assert.ok(Math.abs(shownPct - (procCores / cpus) * 100) <= 10, `node ${shownPct}%, /proc/stat ${((procCores / cpus) * 100).toFixed(1)}%`);
+
+    const pEnd = Date.parse(String(podMetrics['timestamp']));
+    const pWin = windowSeconds(String(podMetrics['window']));
+    const b0 = nearest(samples, pEnd - pWin * 1000);
+    const b1 = nearest(samples, pEnd);
+    if (b0 === undefined || b1 === undefined) continue;
+    const ownCores = (b1.burnerTicks - b0.burnerTicks) / USER_HZ / ((b1.timeMs - b0.timeMs) / 1000);
+    const containers = podMetrics['containers'] as { name: string; usage: { cpu: string; memory: string } }[];
+    const reported = Number(Quantity.parse(containers[0]!.usage.cpu).milliValue()) / 1000;
+    assert.ok(Math.abs(reported - ownCores) <= Math.max(0.05, 0.15 * ownCores), `burner reported ${reported} cores, its own CPU time says ${ownCores.toFixed(3)}`);
+    checked = true;
+  }
+  assert.ok(checked, 'a node and pod window could be compared with /proc samples');
+
+  // kubemeter top reads the same API.
+  const km = await runCommand(process.execPath, [join(repo, 'src/cmd/main.ts'), 'top', 'pod', '-A', '--kubeconfig', kubeconfig], { ...env, HOME: home });
+  assert.equal(km.code, 0, km.stderr);
+  t.diagnostic(`kubemeter top pod -A:\n${km.stdout}`);
+  assert.ok(rows(km.stdout).some((r) => r[0] === ns && r[1] === 'burner'), km.stdout);
+  const kmNode = await runCommand(process.execPath, [join(repo, 'src/cmd/main.ts'), 'top', 'node', '--kubeconfig', kubeconfig], { ...env, HOME: home });
+  assert.equal(kmNode.code, 0, kmNode.stderr);
+  assert.deepEqual(rows(kmNode.stdout)[0], ['NAME', 'CPU(cores)', 'CPU(%)', 'MEMORY(bytes)', 'MEMORY(%)']);
+  assert.ok(rows(kmNode.stdout).some((r) => r[0] === node && /^\d+%$/.test(r[2]!)), kmNode.stdout);
+
+  // Pod objects carry the limits the cgroups enforce (requests defaulted to them).
+  const burnerPod = await raw(`/api/v1/namespaces/${ns}/pods/burner`);
+  const holderPod = await raw(`/api/v1/namespaces/${ns}/pods/holder`);
+  const resources = (p: Record<string, unknown>): unknown => (p['spec'] as { containers: { resources: unknown }[] }).containers[0]!.resources;
+  assert.deepEqual(resources(burnerPod), { limits: { cpu: '500m' }, requests: { cpu: '500m' } });
+  assert.deepEqual(resources(holderPod), { limits: { memory: '256Mi' }, requests: { memory: '256Mi' } });
+  assert.equal((burnerPod['status'] as { phase: string }).phase, 'Running');
+  assert.deepEqual((burnerPod['metadata'] as { labels: unknown }).labels, { 'kubemeter.io/source': 'systemd' });
+
+  // Authentication is on: no certificate → 401; a certificate of the CA without the admin group → 403.
+  const url = new URL(String(serving['url']));
+  const get = (opts: { cert?: string; key?: string }): Promise<number> => new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: '/apis/metrics.k8s.io/v1beta1/nodes', ca: readFileSync(join(stateDir, 'ca.crt')), ...opts }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(await get({}), 401);
+  assert.equal(await get({ cert: readFileSync(join(stateDir, 'scraper.crt'), 'utf8'), key: readFileSync(join(stateDir, 'scraper.key'), 'utf8') }), 403);
+
+  // Ctrl-C: clean exit, state and kubeconfig kept; the next start reuses the CA.
+  const caBefore = readFileSync(join(stateDir, 'ca.crt'), 'utf8');
+  assert.equal(await up.interrupt(), 0, up.output().slice(-2000));
+  assert.ok(existsSync(kubeconfig) && existsSync(join(stateDir, 'ca.key')));
+  const again = spawnLogged(process.execPath, upArgs, { env, cwd: repo });
+  ups.push(again);
+  await again.waitFor((r) => r['msg'] === 'reusing the CA', 30_000);
+  await again.waitFor((r) => r['msg'] === 'kubemeter up serving', 30_000);
+  assert.equal(readFileSync(join(stateDir, 'ca.crt'), 'utf8'), caBefore);
+  assert.equal(await again.interrupt(), 0, again.output().slice(-2000));
+});
