@@ -13,7 +13,9 @@ import { badRequestStatus, methodNotSupportedStatus, notFoundStatus, type Status
 import { encodeNodeMetrics, encodeNodeMetricsList, encodePodMetrics, encodePodMetricsList, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
 import type { NodeUsage, PodUsage } from '../storage/types.ts';
 import { jsonResponse, statusResponse, type ApiRequest, type ApiResponse } from './http.ts';
-import { nodeMetricsTable, podMetricsTable, wantsTable } from './table.ts';
+import { includeObjectValues, invalidIncludeObjectMessage, nodeMetricsTable, podMetricsTable } from './table.ts';
+import { negotiate } from './negotiate.ts';
+import { goQuote } from '../lib/go-strings.ts';
 import { metricsGroup } from './discovery.ts';
 
 /** A node as the API sees it. */
@@ -87,8 +89,25 @@ interface ListOptions {
   fields: FieldSelector;
 }
 
-/** Parse labelSelector/fieldSelector as the generic apiserver does (400 with the parser's message). */
+/** Go's strconv.ParseInt(s, 10, 64) error text, or undefined when `s` parses. */
+function parseIntError(s: string): string | undefined {
+  if (!/^[+-]?[0-9]+$/.test(s)) return `strconv.ParseInt: parsing ${goQuote(s)}: invalid syntax`;
+  const n = BigInt(s);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return `strconv.ParseInt: parsing ${goQuote(s)}: value out of range`;
+  return undefined;
+}
+
+/**
+ * Decode the list options as the generic apiserver does (400 with the decoder's message): the
+ * integers first (`timeoutSeconds`, then `limit`, first value only), then the selectors. Paging
+ * itself is not supported, as in metrics-server: a valid `limit` returns the whole list.
+ */
 function listOptions(req: ApiRequest): ListOptions | { error: Status } {
+  for (const name of ['timeoutSeconds', 'limit']) {
+    const v = req.query.get(name);
+    const err = v === null ? undefined : parseIntError(v);
+    if (err !== undefined) return { error: badRequestStatus(err) };
+  }
   try {
     const l = req.query.get('labelSelector');
     const f = req.query.get('fieldSelector');
@@ -100,6 +119,18 @@ function listOptions(req: ApiRequest): ListOptions | { error: Status } {
     if (isKubemeterError(e)) return { error: badRequestStatus(e.message) };
     throw e;
   }
+}
+
+/**
+ * The object or, when negotiated, a Table in the asked meta.k8s.io version (after the lookup, as
+ * upstream transforms the response: a missing object is a 404 whatever `includeObject` says).
+ */
+function render(req: ApiRequest, object: () => string, table: (includeObject: string, version: 'v1' | 'v1beta1') => string): ApiResponse {
+  const rep = negotiate(req.accept);
+  if (rep.kind === 'object') return jsonResponse(req, 200, object());
+  const includeObject = req.query.get('includeObject') ?? '';
+  if (!(includeObjectValues as readonly string[]).includes(includeObject)) return statusResponse(req, badRequestStatus(invalidIncludeObjectMessage(includeObject)));
+  return jsonResponse(req, 200, table(includeObject, rep.version));
 }
 
 /** The metrics.k8s.io/v1beta1 resource handlers. */
@@ -125,10 +156,11 @@ export class MetricsHandler {
       return statusResponse(req, { status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', details: {}, code: 405 });
     }
     if (name === undefined || name === '') {
-      const watch = req.query.get('watch');
-      if (watch === 'true' || watch === '1') return statusResponse(req, methodNotSupportedStatus(gr, 'watch'));
       const opts = listOptions(req);
       if ('error' in opts) return statusResponse(req, opts.error);
+      // The query decoder's bool: anything but "0" or "false" (any case) asks for a watch.
+      const watch = req.query.get('watch');
+      if (watch !== null && watch !== '0' && watch.toLowerCase() !== 'false') return statusResponse(req, methodNotSupportedStatus(gr, 'watch'));
       return resource === 'nodes' ? this.listNodes(req, opts) : this.listPods(req, namespace, opts);
     }
     return resource === 'nodes' ? this.getNode(req, name) : this.getPod(req, namespace ?? '', name);
@@ -147,8 +179,7 @@ export class MetricsHandler {
     const nowMs = this.options.nowMs();
     this.observe(u.timestampMs, nowMs);
     const m = nodeMetrics(node, u, nowMs);
-    if (wantsTable(req.accept)) return jsonResponse(req, 200, nodeMetricsTable([m], req.query.get('includeObject') ?? 'Metadata'));
-    return jsonResponse(req, 200, encodeNodeMetrics(m));
+    return render(req, () => encodeNodeMetrics(m), (io, v) => nodeMetricsTable([m], io, v));
   }
 
   private listNodes(req: ApiRequest, opts: ListOptions): ApiResponse {
@@ -164,8 +195,7 @@ export class MetricsHandler {
       items.push(nodeMetrics(node, u, nowMs));
     }
     items.sort((a, b) => byteCompare(a.metadata.name ?? '', b.metadata.name ?? ''));
-    if (wantsTable(req.accept)) return jsonResponse(req, 200, nodeMetricsTable(items, req.query.get('includeObject') ?? 'Metadata'));
-    return jsonResponse(req, 200, encodeNodeMetricsList(items));
+    return render(req, () => encodeNodeMetricsList(items), (io, v) => nodeMetricsTable(items, io, v));
   }
 
   private getPod(req: ApiRequest, namespace: string, name: string): ApiResponse {
@@ -176,8 +206,7 @@ export class MetricsHandler {
     const nowMs = this.options.nowMs();
     this.observe(u.timestampMs, nowMs);
     const m = podMetrics(pod, u, nowMs);
-    if (wantsTable(req.accept)) return jsonResponse(req, 200, podMetricsTable([m], req.query.get('includeObject') ?? 'Metadata'));
-    return jsonResponse(req, 200, encodePodMetrics(m));
+    return render(req, () => encodePodMetrics(m), (io, v) => podMetricsTable([m], io, v));
   }
 
   private listPods(req: ApiRequest, namespace: string | undefined, opts: ListOptions): ApiResponse {
@@ -196,7 +225,6 @@ export class MetricsHandler {
       this.observe(u.timestampMs, nowMs);
       items.push(podMetrics(pod, u, nowMs));
     }
-    if (wantsTable(req.accept)) return jsonResponse(req, 200, podMetricsTable(items, req.query.get('includeObject') ?? 'Metadata'));
-    return jsonResponse(req, 200, encodePodMetricsList(items));
+    return render(req, () => encodePodMetricsList(items), (io, v) => podMetricsTable(items, io, v));
   }
 }

@@ -1,7 +1,10 @@
 /**
  * `/openapi/v2` and `/openapi/v3` documents for metrics.k8s.io/v1beta1 (title "Kubernetes
- * metrics-server"), enough for kube-apiserver's aggregation and `kubectl explain`.
+ * metrics-server"): the five GET routes with the generic apiserver's operation ids, actions,
+ * parameters and media types, and the schemas kube-apiserver's aggregation and `kubectl explain`
+ * read.
  */
+import { createHash } from 'node:crypto';
 
 const quantity = { type: 'string', description: 'Quantity is a fixed-point representation of a number.' };
 const time = { type: 'string', format: 'date-time', description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.' };
@@ -49,39 +52,128 @@ function definitions(ref: (name: string) => string): Record<string, unknown> {
   };
 }
 
-function op(id: string, ref: string, tag: string, params: unknown[]): unknown {
-  return { get: { description: `get or list ${tag}`, consumes: ['*/*'], produces: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'], schemes: ['https'], tags: ['metricsV1beta1'], operationId: id, responses: { 200: { description: 'OK', schema: { $ref: ref } }, 401: { description: 'Unauthorized' } } }, parameters: params };
+interface Route {
+  path: string;
+  action: 'list' | 'get';
+  kind: 'NodeMetrics' | 'PodMetrics';
+  /** Response type (the kind, or its List). */
+  schema: string;
+  operationId: string;
+  namespaced: boolean;
+}
+
+const routes: readonly Route[] = [
+  { path: '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods', action: 'list', kind: 'PodMetrics', schema: 'PodMetricsList', operationId: 'listMetricsV1beta1NamespacedPodMetrics', namespaced: true },
+  { path: '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods/{name}', action: 'get', kind: 'PodMetrics', schema: 'PodMetrics', operationId: 'readMetricsV1beta1NamespacedPodMetrics', namespaced: true },
+  { path: '/apis/metrics.k8s.io/v1beta1/nodes', action: 'list', kind: 'NodeMetrics', schema: 'NodeMetricsList', operationId: 'listMetricsV1beta1NodeMetrics', namespaced: false },
+  { path: '/apis/metrics.k8s.io/v1beta1/nodes/{name}', action: 'get', kind: 'NodeMetrics', schema: 'NodeMetrics', operationId: 'readMetricsV1beta1NodeMetrics', namespaced: false },
+  { path: '/apis/metrics.k8s.io/v1beta1/pods', action: 'list', kind: 'PodMetrics', schema: 'PodMetricsList', operationId: 'listMetricsV1beta1PodMetricsForAllNamespaces', namespaced: false },
+];
+
+interface Param {
+  name: string;
+  in: 'query' | 'path';
+  type: 'string' | 'integer' | 'boolean';
+  description: string;
+  required?: boolean;
+}
+
+// metav1.ListOptions as the generic apiserver documents a list route, alphabetically.
+const listParams: readonly Param[] = [
+  { name: 'allowWatchBookmarks', in: 'query', type: 'boolean', description: 'allowWatchBookmarks requests watch events with type "BOOKMARK". Servers that do not implement bookmarks may ignore this flag and bookmarks are sent at the server\'s discretion. Clients should not assume bookmarks are returned at any specific interval, nor may they assume the server will send any BOOKMARK event during a session. If this is not a watch, this field is ignored.' },
+  { name: 'continue', in: 'query', type: 'string', description: 'The continue option should be set when retrieving more results from the server. Since this value is server defined, clients may only use the continue value from a previous query result with identical query parameters (except for the value of continue) and the server may reject a continue value it does not recognize.' },
+  { name: 'fieldSelector', in: 'query', type: 'string', description: 'A selector to restrict the list of returned objects by their fields. Defaults to everything.' },
+  { name: 'labelSelector', in: 'query', type: 'string', description: 'A selector to restrict the list of returned objects by their labels. Defaults to everything.' },
+  { name: 'limit', in: 'query', type: 'integer', description: 'limit is a maximum number of responses to return for a list call. If more items exist, the server will set the `continue` field on the list metadata to a value that can be used with the same initial query to retrieve the next set of results.' },
+  { name: 'resourceVersion', in: 'query', type: 'string', description: 'resourceVersion sets a constraint on what resource versions a request may be served from. See https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions for details.\n\nDefaults to unset' },
+  { name: 'resourceVersionMatch', in: 'query', type: 'string', description: 'resourceVersionMatch determines how resourceVersion is applied to list calls. It is highly recommended that resourceVersionMatch be set for list calls where resourceVersion is set See https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions for details.\n\nDefaults to unset' },
+  { name: 'sendInitialEvents', in: 'query', type: 'boolean', description: '`sendInitialEvents=true` may be set together with `watch=true`. In that case, the watch stream will begin with synthetic events to produce the current state of objects in the collection.' },
+  { name: 'timeoutSeconds', in: 'query', type: 'integer', description: 'Timeout for the list/watch call. This limits the duration of the call, regardless of any activity or inactivity.' },
+  { name: 'watch', in: 'query', type: 'boolean', description: 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications. Specify resourceVersion.' },
+];
+const prettyParam: Param = { name: 'pretty', in: 'query', type: 'string', description: 'If \'true\', then the output is pretty printed. Defaults to \'false\' unless the user-agent indicates a browser or command-line HTTP tool (curl and wget).' };
+const namespaceParam: Param = { name: 'namespace', in: 'path', type: 'string', description: 'object name and auth scope, such as for teams and projects', required: true };
+const nameParam = (kind: string): Param => ({ name: 'name', in: 'path', type: 'string', description: `name of the ${kind}`, required: true });
+const mediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+const schemaName = (n: string): string => `io.k8s.metrics.pkg.apis.metrics.v1beta1.${n}`;
+
+/** Path-level parameters of a route (name, namespace, pretty), as the route builder groups them. */
+function pathParams(r: Route): Param[] {
+  return [...(r.action === 'get' ? [nameParam(r.kind)] : []), ...(r.namespaced ? [namespaceParam] : []), prettyParam];
+}
+
+function operation(r: Route): Record<string, unknown> {
+  return {
+    description: r.action === 'list' ? `list objects of kind ${r.kind}` : `read the specified ${r.kind}`,
+    operationId: r.operationId,
+    tags: ['metricsV1beta1'],
+    'x-kubernetes-action': r.action,
+    'x-kubernetes-group-version-kind': { group: 'metrics.k8s.io', kind: r.kind, version: 'v1beta1' },
+  };
+}
+
+function v2Param(p: Param): Record<string, unknown> {
+  return { uniqueItems: true, type: p.type, description: p.description, name: p.name, in: p.in, ...(p.required ? { required: true } : {}) };
+}
+
+function v3Param(p: Param): Record<string, unknown> {
+  return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), schema: { type: p.type, uniqueItems: true } };
+}
+
+function v2Paths(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of routes) {
+    out[r.path] = {
+      get: {
+        ...operation(r),
+        consumes: ['*/*'],
+        produces: mediaTypes,
+        schemes: ['https'],
+        ...(r.action === 'list' ? { parameters: listParams.map(v2Param) } : {}),
+        responses: { 200: { description: 'OK', schema: { $ref: v2Ref(schemaName(r.schema)) } }, 401: { description: 'Unauthorized' } },
+      },
+      parameters: pathParams(r).map(v2Param),
+    };
+  }
+  return out;
+}
+
+function v3Paths(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of routes) {
+    const schema = { $ref: `#/components/schemas/${schemaName(r.schema)}` };
+    out[r.path] = {
+      get: {
+        ...operation(r),
+        ...(r.action === 'list' ? { parameters: listParams.map(v3Param) } : {}),
+        responses: { 200: { description: 'OK', content: Object.fromEntries(mediaTypes.map((m) => [m, { schema }])) }, 401: { description: 'Unauthorized' } },
+      },
+      parameters: pathParams(r).map(v3Param),
+    };
+  }
+  return out;
 }
 
 const v2Ref = (n: string): string => `#/definitions/${n}`;
-const nameParam = { uniqueItems: true, type: 'string', description: 'name of the resource', name: 'name', in: 'path', required: true };
-const nsParam = { uniqueItems: true, type: 'string', description: 'object name and auth scope, such as for teams and projects', name: 'namespace', in: 'path', required: true };
-const listParams = [
-  { uniqueItems: true, type: 'string', description: 'A selector to restrict the list of returned objects by their labels. Defaults to everything.', name: 'labelSelector', in: 'query' },
-  { uniqueItems: true, type: 'string', description: 'A selector to restrict the list of returned objects by their fields. Defaults to everything.', name: 'fieldSelector', in: 'query' },
-];
 
 /** `GET /openapi/v2` */
 export const openApiV2Json = `${JSON.stringify({
   swagger: '2.0',
   info: { title: 'Kubernetes metrics-server', version: 'v0.9.0' },
-  paths: {
-    '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods': op('listMetricsV1beta1NamespacedPodMetrics', v2Ref('io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetricsList'), 'PodMetrics', [nsParam, ...listParams]),
-    '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods/{name}': op('readMetricsV1beta1NamespacedPodMetrics', v2Ref('io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics'), 'PodMetrics', [nameParam, nsParam]),
-    '/apis/metrics.k8s.io/v1beta1/nodes': op('listMetricsV1beta1NodeMetrics', v2Ref('io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetricsList'), 'NodeMetrics', listParams),
-    '/apis/metrics.k8s.io/v1beta1/nodes/{name}': op('readMetricsV1beta1NodeMetrics', v2Ref('io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics'), 'NodeMetrics', [nameParam]),
-    '/apis/metrics.k8s.io/v1beta1/pods': op('listMetricsV1beta1PodMetricsForAllNamespaces', v2Ref('io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetricsList'), 'PodMetrics', listParams),
-  },
+  paths: v2Paths(),
   definitions: definitions(v2Ref),
 })}\n`;
-
-/** `GET /openapi/v3` (the index of group-version documents). */
-export const openApiV3IndexJson = `${JSON.stringify({ paths: { 'apis/metrics.k8s.io/v1beta1': { serverRelativeURL: '/openapi/v3/apis/metrics.k8s.io/v1beta1' } } })}\n`;
 
 /** `GET /openapi/v3/apis/metrics.k8s.io/v1beta1` */
 export const openApiV3GroupJson = `${JSON.stringify({
   openapi: '3.0.0',
   info: { title: 'Kubernetes metrics-server', version: 'v0.9.0' },
-  paths: {},
+  paths: v3Paths(),
   components: { schemas: definitions((n) => `#/components/schemas/${n}`) },
 })}\n`;
+
+/** Upper-case hex SHA-512 of the group document: kube-openapi's ETag, which clients use to cache. */
+export const openApiV3GroupHash = createHash('sha512').update(openApiV3GroupJson).digest('hex').toUpperCase();
+
+/** `GET /openapi/v3`: the index of group-version documents, each URL carrying its hash. */
+export const openApiV3IndexJson = `${JSON.stringify({ paths: { 'apis/metrics.k8s.io/v1beta1': { serverRelativeURL: `/openapi/v3/apis/metrics.k8s.io/v1beta1?hash=${openApiV3GroupHash}` } } })}\n`;

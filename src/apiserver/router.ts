@@ -7,7 +7,7 @@ import { apiGroupJson, apiGroupListJson, apiResourceListJson } from './discovery
 import { healthResponse, type HealthCheck } from './health.ts';
 import { jsonResponse, notFoundText, statusResponse, type ApiRequest, type ApiResponse } from './http.ts';
 import type { MetricsHandler } from './metrics-handler.ts';
-import { openApiV2Json, openApiV3GroupJson, openApiV3IndexJson } from './openapi.ts';
+import { openApiV2Json, openApiV3GroupHash, openApiV3GroupJson, openApiV3IndexJson } from './openapi.ts';
 import type { SelfMetrics } from './self-metrics.ts';
 
 /** `/version` contents. */
@@ -52,7 +52,7 @@ export function createApiRouter(options: ApiRouterOptions): (req: ApiRequest) =>
       case '/openapi/v3':
         return { status: 200, contentType: 'application/json', body: openApiV3IndexJson };
       case '/openapi/v3/apis/metrics.k8s.io/v1beta1':
-        return { status: 200, contentType: 'application/json', body: openApiV3GroupJson };
+        return { status: 200, contentType: 'application/json', body: openApiV3GroupJson, headers: { etag: `"${openApiV3GroupHash}"` } };
       case '/version':
         return { status: 200, contentType: 'application/json', body: versionJson };
       case '/metrics':

@@ -1,12 +1,13 @@
 /**
  * The server's own `/metrics`: the six `metrics_server_*` families metrics-server exposes (names,
- * HELP texts, types, labels and buckets identical) plus standard process metrics, written in the
+ * HELP texts, types, labels and buckets identical) plus the Go client's process_* families, in the
  * Prometheus text format. A tiny registry rather than a client library: six families do not
  * justify a dependency, and the output must match the Go client's text byte for byte.
  */
 import { ExpositionBuilder } from '../lib/promtext/write.ts';
 import { formatSampleValue } from '../lib/promtext/write.ts';
 import { byteCompare } from '../lib/go-strings.ts';
+import { readProcessFigures, type ProcessFigures } from './process-metrics.ts';
 
 /** prometheus.DefBuckets */
 export const defBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -49,10 +50,24 @@ export class SelfMetrics {
   private readonly tick: Histogram;
   private points = { node: 0, container: 0 };
   private readonly startTimeSeconds: number;
+  private readonly procRoot: string;
 
-  constructor(options: { resolutionSeconds: number; startTimeMs: number }) {
+  /** `startTimeMs` is used for process_start_time_seconds only where /proc cannot be read. */
+  constructor(options: { resolutionSeconds: number; startTimeMs: number; procRoot?: string }) {
     this.tick = new Histogram(tickBuckets(options.resolutionSeconds));
     this.startTimeSeconds = options.startTimeMs / 1000;
+    this.procRoot = options.procRoot ?? '/proc';
+  }
+
+  private processFigures(): ProcessFigures {
+    try {
+      const f = readProcessFigures(this.procRoot);
+      if (f !== undefined) return f;
+    } catch {
+      // an unreadable /proc must not break /metrics: fall back to what Node knows
+    }
+    const cpu = process.cpuUsage();
+    return { cpuSecondsTotal: (cpu.user + cpu.system) / 1e6, residentMemoryBytes: process.memoryUsage.rss(), virtualMemoryBytes: Number.NaN, startTimeSeconds: this.startTimeSeconds };
   }
 
   /** A served item's age, seconds. */
@@ -85,20 +100,20 @@ export class SelfMetrics {
     this.points = points;
   }
 
-  /** The exposition text. */
+  /** The exposition text (families in name order, as the Go registry gathers them; empty ones left out). */
   render(): string {
     const b = new ExpositionBuilder();
-    const mem = process.memoryUsage();
-    const cpu = process.cpuUsage();
     b.family('metrics_server_api_metric_freshness_seconds', 'histogram', '[ALPHA] Freshness of metrics exported');
     writeHistogram(b, 'metrics_server_api_metric_freshness_seconds', [], this.freshness);
     const nodes = [...this.lastRequest.keys()].sort(byteCompare);
-    b.family('metrics_server_kubelet_last_request_time_seconds', 'gauge', '[ALPHA] Time of last request performed to Kubelet API since unix epoch in seconds');
-    for (const n of nodes) b.sample('metrics_server_kubelet_last_request_time_seconds', ['node', n], this.lastRequest.get(n)!);
-    b.family('metrics_server_kubelet_request_duration_seconds', 'histogram', '[ALPHA] Duration of requests to Kubelet API in seconds');
-    for (const n of nodes) {
-      const h = this.requestDuration.get(n);
-      if (h !== undefined) writeHistogram(b, 'metrics_server_kubelet_request_duration_seconds', ['node', n], h);
+    if (nodes.length > 0) {
+      b.family('metrics_server_kubelet_last_request_time_seconds', 'gauge', '[ALPHA] Time of last request performed to Kubelet API since unix epoch in seconds');
+      for (const n of nodes) b.sample('metrics_server_kubelet_last_request_time_seconds', ['node', n], this.lastRequest.get(n)!);
+      b.family('metrics_server_kubelet_request_duration_seconds', 'histogram', '[ALPHA] Duration of requests to Kubelet API in seconds');
+      for (const n of nodes) {
+        const h = this.requestDuration.get(n);
+        if (h !== undefined) writeHistogram(b, 'metrics_server_kubelet_request_duration_seconds', ['node', n], h);
+      }
     }
     b.family('metrics_server_kubelet_request_total', 'counter', '[ALPHA] Number of requests sent to Kubelet API');
     b.sample('metrics_server_kubelet_request_total', ['success', 'false'], this.requestTotal.false);
@@ -108,12 +123,20 @@ export class SelfMetrics {
     b.family('metrics_server_storage_points', 'gauge', '[ALPHA] Number of metrics points stored.');
     b.sample('metrics_server_storage_points', ['type', 'container'], this.points.container);
     b.sample('metrics_server_storage_points', ['type', 'node'], this.points.node);
+    const p = this.processFigures();
+    const gauge = (name: string, help: string, v: number | undefined): void => {
+      if (v === undefined || Number.isNaN(v)) return;
+      b.family(name, 'gauge', help);
+      b.sample(name, [], v);
+    };
     b.family('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.');
-    b.sample('process_cpu_seconds_total', [], (cpu.user + cpu.system) / 1e6);
-    b.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.');
-    b.sample('process_resident_memory_bytes', [], mem.rss);
-    b.family('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.');
-    b.sample('process_start_time_seconds', [], this.startTimeSeconds);
+    b.sample('process_cpu_seconds_total', [], p.cpuSecondsTotal);
+    gauge('process_max_fds', 'Maximum number of open file descriptors.', p.maxFds);
+    gauge('process_open_fds', 'Number of open file descriptors.', p.openFds);
+    gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', p.residentMemoryBytes);
+    gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', p.startTimeSeconds);
+    gauge('process_virtual_memory_bytes', 'Virtual memory size in bytes.', p.virtualMemoryBytes);
+    gauge('process_virtual_memory_max_bytes', 'Maximum amount of virtual memory available in bytes.', p.virtualMemoryMaxBytes);
     return b.text;
   }
 }
