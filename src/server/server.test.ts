@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,7 +18,7 @@ import { KubeletClient } from '../scraper/kubelet-client.ts';
 import { apiRequest } from '../apiserver/http.ts';
 import { MetricsServer } from './server.ts';
 import { NodesFileView } from './nodes-file.ts';
-import { servingCertificate } from './serve.ts';
+import { defaultSecureFlags } from '../auth/flags.ts';
 import { startFakeKubelet, type FakeKubelet } from '../../test/support/fake-kubelet.ts';
 import { createTestPki } from '../../test/support/pki.ts';
 
@@ -185,24 +185,40 @@ test('--node-selector excludes nodes from scraping and lists', async (t) => {
   assert.equal(r.get('/apis/metrics.k8s.io/v1beta1/nodes/node-b').status, 404);
 });
 
-test('served over HTTPS with HTTP/1.1 and HTTP/2; the real kubectl reads every endpoint', async (t) => {
+test('served over HTTPS with HTTP/1.1 and HTTP/2 to a client certificate without any Kubernetes API; the real kubectl reads every endpoint', async (t) => {
   const r = await rig(t);
   await r.server.loop.tick();
   await r.cycle();
-  const cert = servingCertificate({ certDir: join(r.dir, 'certs'), logger: silentLogger });
-  const serving = await r.server.serve({ bindAddress: '127.0.0.1', port: 0, cert });
+  // What `kubemeter up` runs: a client CA and nothing else. Members of system:masters are
+  // authorized without SubjectAccessReview; the serving certificate is generated into --cert-dir.
+  const pki = createTestPki();
+  t.after(() => pki.cleanup());
+  const clientCa = pki.ca('client-ca');
+  const admin = pki.issue(clientCa, { commonName: 'admin', organizations: ['system:masters'], usage: 'client' });
+  const viewer = pki.issue(clientCa, { commonName: 'viewer', usage: 'client' });
+  const serving = await r.server.serve({
+    flags: { ...defaultSecureFlags('apiserver'), bindAddress: '127.0.0.1', securePort: 0, certDir: join(r.dir, 'certs'), clientCaFile: clientCa.certPath, authenticationSkipLookup: true },
+    authenticationConnection: null,
+    authorizationConnection: null,
+  });
   t.after(() => serving.close());
-  const base = `https://127.0.0.1:${serving.port}`;
-  const h1 = await new Promise<string>((resolve, reject) => {
-    request(`${base}/apis/metrics.k8s.io/v1beta1`, { rejectUnauthorized: false, agent: false }, (res) => {
+  const generated = readFileSync(join(r.dir, 'certs', 'apiserver.crt'), 'utf8');
+  // apiserver.crt holds the serving certificate, then the CA that signed it.
+  const servingCa = generated.slice(generated.indexOf('-----END CERTIFICATE-----') + 26);
+  const base = serving.url;
+  const h1 = (path: string, cert?: { certPem: string; keyPem: string }): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+    request(`${base}${path}`, { ca: servingCa, agent: false, ...(cert === undefined ? {} : { cert: cert.certPem, key: cert.keyPem }) }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     }).on('error', reject).end();
   });
-  assert.match(h1, /"kind":"APIResourceList"/);
+  assert.match((await h1('/apis/metrics.k8s.io/v1beta1', admin)).body, /"kind":"APIResourceList"/);
+  assert.equal((await h1('/apis/metrics.k8s.io/v1beta1/nodes')).status, 403, 'anonymous');
+  assert.equal((await h1('/apis/metrics.k8s.io/v1beta1/nodes', viewer)).status, 403, 'no SubjectAccessReview: only system:masters');
+  assert.equal((await h1('/readyz')).body, 'ok');
   const h2 = await new Promise<string>((resolve, reject) => {
-    const session = connect(base, { rejectUnauthorized: false });
+    const session = connect(base, { ca: servingCa, cert: admin.certPem, key: admin.keyPem });
     session.on('error', reject);
     const req = session.request({ ':path': '/apis/metrics.k8s.io' });
     let body = '';
@@ -214,13 +230,15 @@ test('served over HTTPS with HTTP/1.1 and HTTP/2; the real kubectl reads every e
   });
   assert.equal(h2, '{"kind":"APIGroup","apiVersion":"v1","name":"metrics.k8s.io","versions":[{"groupVersion":"metrics.k8s.io/v1beta1","version":"v1beta1"}],"preferredVersion":{"groupVersion":"metrics.k8s.io/v1beta1","version":"v1beta1"}}\n');
   const kubeconfig = join(r.dir, 'kubeconfig');
-  writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: ${base}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user: {token: test-token}\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\ncurrent-context: c\n`);
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  // Server name `localhost`: the generated certificate must carry it as a SAN.
+  writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: https://localhost:${serving.port}\n    certificate-authority-data: ${b64(servingCa)}\nusers:\n- name: u\n  user: {client-certificate-data: ${b64(admin.certPem)}, client-key-data: ${b64(admin.keyPem)}}\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\ncurrent-context: c\n`);
   const kubectl = async (...args: string[]): Promise<string> => (await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 20_000 })).stdout;
   for (const path of ['/apis', '/apis/metrics.k8s.io', '/apis/metrics.k8s.io/v1beta1', '/apis/metrics.k8s.io/v1beta1/nodes', '/apis/metrics.k8s.io/v1beta1/nodes/node-a',
     '/apis/metrics.k8s.io/v1beta1/pods', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/web-1']) {
     const out = await kubectl('get', '--raw', path);
     assert.equal(out, r.get(path).body, path);
   }
-  for (const path of ['/version', '/openapi/v2', '/livez', '/readyz', '/healthz', '/metrics']) assert.ok((await kubectl('get', '--raw', path)).length > 0, path);
+  for (const path of ['/version', '/openapi/v2', '/openapi/v3/apis/metrics.k8s.io/v1beta1', '/livez', '/readyz', '/healthz', '/metrics']) assert.ok((await kubectl('get', '--raw', path)).length > 0, path);
   await assert.rejects(kubectl('get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes/nope'), /NotFound|not found/);
 });

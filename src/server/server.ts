@@ -1,6 +1,6 @@
 /**
  * `kubemeter server` composed: cluster view (Kubernetes or a nodes file) → scrape loop → store →
- * metrics.k8s.io API over HTTPS. Nothing here parses flags or exits; see src/cmd/server.ts.
+ * metrics.k8s.io API over authenticated HTTPS. Nothing here parses flags or exits; see src/cmd/server.ts.
  */
 import type { Clock } from '../lib/clock.ts';
 import type { LabelSelector } from '../lib/labels.ts';
@@ -15,7 +15,7 @@ import type { KubeletClient } from '../scraper/kubelet-client.ts';
 import { MetricsStore } from '../storage/store.ts';
 import type { ClusterView } from './cluster.ts';
 import { ScrapeLoop } from './loop.ts';
-import { serveHttps, type Serving } from './serve.ts';
+import { serveApi, type ServeOptions, type Serving } from './serve.ts';
 
 /** Everything the server needs. */
 export interface MetricsServerOptions {
@@ -85,9 +85,12 @@ export class MetricsServer {
     void this.loop.run(signal);
   }
 
-  /** Serve the API over HTTPS (call after start, as metrics-server listens only once synced). */
-  serve(options: { bindAddress: string; port: number; cert: { certPem: string; keyPem: string } }): Promise<Serving> {
-    return serveHttps({ ...options, handler: this.handle, logger: this.o.logger });
+  /**
+   * Serve the API over HTTPS behind delegated authentication and authorization (call after
+   * start, as metrics-server listens only once synced).
+   */
+  serve(options: Omit<ServeOptions, 'handler' | 'logger'>): Promise<Serving> {
+    return serveApi({ ...options, handler: this.handle, logger: this.o.logger });
   }
 
   /** Readiness turns false first during shutdown. */

@@ -1,0 +1,202 @@
+/**
+ * The world the server's security tests run in, all real and on 127.0.0.1: a PKI generated at
+ * test time (client CA, front-proxy CA, serving CA, kubelet CA), a fake kube-apiserver answering
+ * TokenReview and SubjectAccessReview with real response shapes and holding the
+ * extension-apiserver-authentication ConfigMap, one fake kubelet with a pod, and the server
+ * itself scraping it and serving over TLS through the shared secure layer. Holds no tests itself;
+ * named `.test.ts` because only test files may reach into test/support.
+ */
+import https from 'node:https';
+import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { ManualClock } from '../lib/clock.ts';
+import { silentLogger } from '../lib/log.ts';
+import { everythingLabelSelector } from '../lib/labels.ts';
+import type { ClusterConnection } from '../kube/kubeconfig.ts';
+import { loadKubeConfig } from '../kube/kubeconfig.ts';
+import { defaultSecureFlags, type SecureFlags } from '../auth/flags.ts';
+import { KubeletClient } from '../scraper/kubelet-client.ts';
+import { apiRequest } from '../apiserver/http.ts';
+import { MetricsServer } from './server.ts';
+import { NodesFileView } from './nodes-file.ts';
+import type { Serving } from './serve.ts';
+import { startFakeKubelet } from '../../test/support/fake-kubelet.ts';
+import { startFakeApiserver, type FakeApiserver, type SarSpec, type SarStatus } from '../../test/support/fake-apiserver.ts';
+import { createTestPki, type TestCa, type TestCert, type TestPki } from '../../test/support/pki.ts';
+
+type After = { after: (fn: () => unknown) => void };
+
+/** Paths RBAC's bootstrap roles system:discovery and system:public-info-viewer open to every authenticated user. */
+const discoveryPaths = ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/', '/healthz', '/livez', '/readyz'];
+
+/**
+ * kube-apiserver's RBAC for the tests: discovery paths for system:authenticated, get/list on
+ * metrics.k8s.io for the users in `viewers`; everything else has no opinion (allowed: false).
+ */
+export function rbac(viewers: ReadonlySet<string>): (spec: SarSpec) => SarStatus {
+  return (spec) => {
+    const groups = spec.groups ?? [];
+    const nra = spec.nonResourceAttributes;
+    if (nra !== undefined) {
+      const path = nra.path ?? '';
+      const open = discoveryPaths.some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path === p));
+      return { allowed: nra.verb === 'get' && open && groups.includes('system:authenticated') };
+    }
+    const ra = spec.resourceAttributes ?? {};
+    return { allowed: viewers.has(spec.user ?? '') && ra.group === 'metrics.k8s.io' && (ra.verb === 'get' || ra.verb === 'list') };
+  };
+}
+
+/** Everything a security test needs. */
+export interface SecureRig {
+  pki: TestPki;
+  api: FakeApiserver;
+  clientCa: TestCa;
+  proxyCa: TestCa;
+  servingCa: TestCa;
+  /** The aggregator's front-proxy client certificate (CN front-proxy-client). */
+  proxyCert: TestCert;
+  server: MetricsServer;
+  serving: Serving;
+  /** Clock of the authentication and authorization caches. */
+  authClock: ManualClock;
+  /** The body the handler gives for `path` (what an authorized client must receive). */
+  expected(path: string, accept?: string): string;
+  /** SubjectAccessReview and TokenReview requests the fake kube-apiserver has seen. */
+  sars(): SarSpec[];
+  tokenReviews(): number;
+}
+
+/** One HTTPS reply. */
+export interface Reply {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Options of secureRig. */
+export interface SecureRigOptions {
+  flags?: Partial<SecureFlags>;
+  /** Override the SubjectAccessReview connection (default: the fake kube-apiserver). */
+  authorizationConnection?: ClusterConnection | null;
+}
+
+/** Build the world; everything is closed in `t.after`. */
+export async function secureRig(t: After, o: SecureRigOptions = {}): Promise<SecureRig> {
+  const pki = createTestPki();
+  t.after(() => pki.cleanup());
+  const api = await startFakeApiserver();
+  t.after(() => api.close());
+  const kubeletCa = pki.ca('kubelet-ca');
+  const kubelet = await startFakeKubelet({ tls: pki.issue(kubeletCa, { commonName: 'kubelet', ipAddresses: ['127.0.0.1'], usage: 'server' }), nodeName: 'node-a' });
+  t.after(() => kubelet.close());
+  const T0 = Date.UTC(2026, 7, 4, 10, 15, 0);
+  kubelet.state.timestampMs = T0;
+  const app = kubelet.container('default', 'web-1', 'app');
+  app.workingSetBytes = 12_533_760;
+  app.cpuNs = 1_000_000_000n;
+  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-secure-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const nodesFile = join(dir, 'nodes.yaml');
+  writeFileSync(nodesFile, `- {name: node-a, address: 127.0.0.1, port: ${kubelet.port}}\n`);
+  const kubelets = new KubeletClient({ caPem: kubeletCa.certPem });
+  t.after(() => kubelets.close());
+  const metricsClock = new ManualClock(T0 + 5_000);
+  const server = new MetricsServer({
+    cluster: new NodesFileView({ path: nodesFile, logger: silentLogger }),
+    client: kubelets,
+    address: { preferredAddressTypes: ['InternalIP'], port: 10250, useNodeStatusPort: true, scheme: 'https', endpoint: 'resource' },
+    nodeSelector: everythingLabelSelector,
+    resolutionMs: 15_000,
+    requestTimeoutMs: 2_000,
+    concurrency: 2,
+    clock: metricsClock,
+    logger: silentLogger,
+    version: { major: '0', minor: '1', gitVersion: 'v0.1.0', gitCommit: '', gitTreeState: '', buildDate: '', goVersion: 'node', compiler: 'v8', platform: 'linux/amd64' },
+  });
+  // Two scrapes 15 s apart: every endpoint has data to serve.
+  await server.loop.tick();
+  kubelet.tick(15_000, 250_000_000n);
+  metricsClock.advance(15_000);
+  await server.loop.tick();
+
+  const clientCa = pki.ca('client-ca');
+  const proxyCa = pki.ca('front-proxy-ca');
+  const servingCa = pki.ca('serving-ca');
+  const servingCert = pki.issue(servingCa, { commonName: 'kubemeter', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  // The front-proxy settings come from the ConfigMap, as in a cluster; the client CA from the flag.
+  api.setExtensionAuthentication({
+    'requestheader-client-ca-file': proxyCa.certPem,
+    'requestheader-allowed-names': '["front-proxy-client"]',
+    'requestheader-username-headers': '["X-Remote-User"]',
+    'requestheader-group-headers': '["X-Remote-Group"]',
+    'requestheader-extra-headers-prefix': '["X-Remote-Extra-"]',
+  });
+  api.tokens.set('carol-token', { username: 'carol', uid: 'u-carol', groups: ['viewers'] });
+  api.tokens.set('mallory-token', { username: 'mallory', groups: ['outsiders'] });
+  api.authorize = rbac(new Set(['alice', 'bob', 'carol']));
+  const connection = await loadKubeConfig({ kubeconfig: api.writeKubeconfig(join(pki.dir, 'kubeconfig')) });
+  // Certificates are generated against the real time; the manual clock starts there.
+  const authClock = new ManualClock(Date.now());
+  const flags: SecureFlags = {
+    ...defaultSecureFlags('apiserver'),
+    bindAddress: '127.0.0.1',
+    securePort: 0,
+    certDir: join(dir, 'certs'),
+    tlsCertFile: servingCert.certPath,
+    tlsPrivateKeyFile: servingCert.keyPath,
+    clientCaFile: clientCa.certPath,
+    ...o.flags,
+  };
+  const serving = await server.serve({
+    flags,
+    authenticationConnection: connection,
+    authorizationConnection: o.authorizationConnection !== undefined ? o.authorizationConnection : connection,
+    clock: authClock,
+  });
+  t.after(() => serving.close());
+  const count = (p: string): RecordedBodies => api.requests.filter((r) => r.path === p).map((r) => r.body);
+  return {
+    pki, api, clientCa, proxyCa, servingCa, server, serving, authClock,
+    proxyCert: pki.issue(proxyCa, { commonName: 'front-proxy-client', usage: 'client' }),
+    expected: (path, accept = '') => server.handle(apiRequest('GET', path, { accept })).body,
+    sars: () => count('/apis/authorization.k8s.io/v1/subjectaccessreviews').map((b) => (b as { spec: SarSpec }).spec),
+    tokenReviews: () => count('/apis/authentication.k8s.io/v1/tokenreviews').length,
+  };
+}
+
+type RecordedBodies = unknown[];
+
+/** GET `path` on a fresh TLS connection (each request carries its own identity), verifying the server. */
+export function get(rig: Pick<SecureRig, 'serving' | 'servingCa'>, path: string, o: { cert?: TestCert; headers?: [string, string][]; token?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    // Arrays make Node send one header line per value, as kube-apiserver does for groups.
+    const headers: Record<string, string[]> = {};
+    for (const [k, v] of o.headers ?? []) (headers[k] ??= []).push(v);
+    if (o.token !== undefined) headers['authorization'] = [`Bearer ${o.token}`];
+    const req = https.request(`${rig.serving.url}${path}`, {
+      agent: false,
+      ca: rig.servingCa.certPem,
+      ...(o.cert ? { cert: o.cert.certPem, key: o.cert.keyPem } : {}),
+      headers,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The front proxy's identity headers for a user. */
+export function remoteUser(user: string, groups: readonly string[] = [], extra: readonly [string, string][] = []): [string, string][] {
+  return [['X-Remote-User', user], ...groups.map((g): [string, string] => ['X-Remote-Group', g]), ...extra.map(([k, v]): [string, string] => [`X-Remote-Extra-${k}`, v])];
+}
+
+/** A Kubernetes Status body as the server writes it (compact JSON and a newline). */
+export function statusBody(code: number, reason: string, message: string, details?: Record<string, string>): string {
+  return `${JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details === undefined ? {} : { details }), code })}\n`;
+}
