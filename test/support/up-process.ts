@@ -16,8 +16,10 @@ export interface UpProcess {
   output(): string;
   /** Resolves with the first record matching `pred` (rejects after `timeoutMs` or when the process exits). */
   waitFor(pred: (r: LogRecord) => boolean, timeoutMs: number): Promise<LogRecord>;
-  /** SIGINT to the process group; resolves with the exit code (SIGKILL after `graceMs`). */
-  interrupt(graceMs?: number): Promise<number | null>;
+  /** SIGINT to the process group; resolves with the exit code, or the signal's name (SIGKILL after `graceMs`). */
+  interrupt(graceMs?: number): Promise<number | NodeJS.Signals | null>;
+  /** Is any process of the group still alive? */
+  groupAlive(): boolean;
   /** SIGKILL to the group if still running. */
   kill(): Promise<void>;
 }
@@ -51,7 +53,7 @@ export function spawnLogged(command: string, args: string[], options: { env: Nod
   };
   feed(child.stdout!);
   feed(child.stderr!);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   const signalGroup = (sig: NodeJS.Signals): void => {
     try {
@@ -93,12 +95,20 @@ export function spawnLogged(command: string, args: string[], options: { env: Nod
       check();
     }),
     interrupt: async (graceMs = 15_000) => {
-      if (!running()) return child.exitCode;
+      if (!running()) return child.exitCode ?? child.signalCode;
       signalGroup('SIGINT');
       const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+    groupAlive: () => {
+      try {
+        process.kill(-child.pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
     },
     kill: async () => {
       if (!running()) return;
