@@ -14,7 +14,6 @@ import { createAgentHandler } from '../agent/http.ts';
 import type { IdentityProvider } from '../agent/identity/types.ts';
 import { startSecurePort, type SecurePort } from '../agent/secure.ts';
 import { defaultSecureFlags } from '../auth/flags.ts';
-import { serveSecurely, type SecureServing } from '../auth/serve.ts';
 import { detectDriver } from '../agent/discover.ts';
 import { readCgroupMounts } from '../cgroup/mounts.ts';
 import { createCgroupReader } from '../cgroup/reader.ts';
@@ -25,10 +24,11 @@ import { everythingLabelSelector } from '../lib/labels.ts';
 import type { Logger } from '../lib/log.ts';
 import { KubeletClient } from '../scraper/kubelet-client.ts';
 import { NodesFileView } from '../server/nodes-file.ts';
+import { serveApi, type Serving } from '../server/serve.ts';
 import { MetricsServer } from '../server/server.ts';
 import { Inventory, SOURCE_LABEL } from './inventory.ts';
 import { readHostFacts } from './host-facts.ts';
-import { secureAdapter, standaloneHandler } from './http.ts';
+import { standaloneHandler } from './http.ts';
 import { CONTEXT_NAME, renderKubeconfig, writeKubeconfig } from './kubeconfig.ts';
 import { nodeResourcesReader } from './nodes-file-resources.ts';
 import { ensureStatePki } from './pki.ts';
@@ -212,11 +212,9 @@ export async function startStandalone(o: StandaloneOptions): Promise<Standalone>
       bindAddress: o.bindAddress, securePort: o.securePort, certDir: join(o.stateDir, 'unused'), tlsCertFile: pki.apiServing.certFile, tlsPrivateKeyFile: pki.apiServing.keyFile,
       clientCaFile: pki.ca.certFile, anonymousAuth: false, authenticationSkipLookup: true,
     });
-    const serve = (): Promise<SecureServing> => serveSecurely({
-      flags: apiFlags, handler: secureAdapter(handler, log), profile: 'apiserver',
-      authenticationConnection: null, authorizationConnection: null, logger: log.with({ component: 'api' }),
-    });
-    let serving: SecureServing;
+    // No kube-apiserver: no TokenReview, no SubjectAccessReview; only system:masters is authorized.
+    const serve = (): Promise<Serving> => serveApi({ flags: apiFlags, handler, authenticationConnection: null, authorizationConnection: null, logger: log.with({ component: 'api' }), clock });
+    let serving: Serving;
     try {
       serving = await serve();
     } catch (e) {
@@ -228,7 +226,7 @@ export async function startStandalone(o: StandaloneOptions): Promise<Standalone>
       serving = await serve();
     }
     closers.push(() => serving.close());
-    port = serving.server.port;
+    port = serving.port;
     const shownHost = o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress.includes(':') ? `[${o.bindAddress}]` : o.bindAddress;
     const url = `https://${shownHost}:${port}`;
     writeKubeconfig(o.kubeconfigOut, renderKubeconfig({ server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem }));
