@@ -8,12 +8,11 @@
  * or exits; see src/cmd/up.ts.
  */
 import { hostname as osHostname } from 'node:os';
-import { join } from 'node:path';
 import { Collector } from '../agent/collector.ts';
 import { createAgentHandler } from '../agent/http.ts';
 import type { IdentityProvider } from '../agent/identity/types.ts';
 import { startSecurePort, type SecurePort } from '../agent/secure.ts';
-import { defaultSecureFlags } from '../auth/flags.ts';
+import { defaultSecureFlags, type SecureFlags } from '../auth/flags.ts';
 import { detectDriver } from '../agent/discover.ts';
 import { readCgroupMounts } from '../cgroup/mounts.ts';
 import { createCgroupReader } from '../cgroup/reader.ts';
@@ -153,11 +152,11 @@ export async function startStandalone(o: StandaloneOptions): Promise<Standalone>
     log.info(pki.ca.created ? 'created a CA' : 'reusing the CA', { caFile: pki.ca.certFile });
 
     // The agent's secure port, kubelet-style: only certificates of our CA, nothing anonymous.
-    const agentFlags = defaultSecureFlags('kubelet');
-    Object.assign(agentFlags, {
-      bindAddress: '127.0.0.1', securePort: 0, tlsCertFile: pki.agentServing.certFile, tlsPrivateKeyFile: pki.agentServing.keyFile,
+    const agentFlags: SecureFlags = {
+      ...defaultSecureFlags('kubelet'),
+      bindAddress: '127.0.0.1', securePort: 0, certDir: o.stateDir, tlsCertFile: pki.agentServing.certFile, tlsPrivateKeyFile: pki.agentServing.keyFile,
       clientCaFile: pki.ca.certFile, anonymousAuth: false, authenticationSkipLookup: true,
-    });
+    };
     const agentPort: SecurePort = await startSecurePort({
       flags: agentFlags,
       nodeName: o.nodeName,
@@ -207,11 +206,11 @@ export async function startStandalone(o: StandaloneOptions): Promise<Standalone>
       },
       metrics: server.handle,
     });
-    const apiFlags = defaultSecureFlags('apiserver');
-    Object.assign(apiFlags, {
-      bindAddress: o.bindAddress, securePort: o.securePort, certDir: join(o.stateDir, 'unused'), tlsCertFile: pki.apiServing.certFile, tlsPrivateKeyFile: pki.apiServing.keyFile,
+    const apiFlags: SecureFlags = {
+      ...defaultSecureFlags('apiserver'),
+      bindAddress: o.bindAddress, securePort: o.securePort, certDir: o.stateDir, tlsCertFile: pki.apiServing.certFile, tlsPrivateKeyFile: pki.apiServing.keyFile,
       clientCaFile: pki.ca.certFile, anonymousAuth: false, authenticationSkipLookup: true,
-    });
+    };
     // No kube-apiserver: no TokenReview, no SubjectAccessReview; only system:masters is authorized.
     const serve = (): Promise<Serving> => serveApi({ flags: apiFlags, handler, authenticationConnection: null, authorizationConnection: null, logger: log.with({ component: 'api' }), clock });
     let serving: Serving;
