@@ -24,4 +24,5 @@ export const commands: readonly Command[] = [
   { name: 'top', summary: 'Display resource (CPU/memory) usage of nodes or pods, like kubectl top', load: () => import('./top.ts') },
   { name: 'server', summary: 'Run a drop-in metrics-server (metrics.k8s.io/v1beta1 over HTTPS)', load: () => import('./server.ts') },
   { name: 'up', summary: 'Run the whole pipeline for this host (agent, server, kubectl top access) without Kubernetes', load: () => import('./up.ts') },
+  { name: 'simulate', summary: 'Serve simulated kubelets on loopback, with faults, for the server and benchmarks', load: () => import('./simulate.ts') },
 ];
