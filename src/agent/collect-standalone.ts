@@ -10,7 +10,6 @@
  *   service, else the container name.
  * Pod UIDs are stable name-based UUIDs of the cgroup path (or of the container id).
  */
-import { createHash } from 'node:crypto';
 import type { StandaloneUnit } from './discover.ts';
 import type { EngineContainer } from './identity/engine.ts';
 import type { PodSnapshot } from './model.ts';
@@ -19,7 +18,9 @@ import { readNetwork } from './collect-pods.ts';
 
 /** A name-based (version 5 layout) UUID of `text`: stable across restarts and hosts. */
 export function stableUid(text: string): string {
-  const h = createHash('sha1').update(text).digest('hex');
+  // Loaded on first use, not imported: node:crypto costs 3.3 MiB RSS, and only standalone mode
+  // (a minority of agents) needs it.
+  const h = process.getBuiltinModule('node:crypto').createHash('sha1').update(text).digest('hex');
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

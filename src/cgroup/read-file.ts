@@ -14,6 +14,9 @@ export const maxFileBytes = 4 * 1024 * 1024;
 
 let buffer = Buffer.allocUnsafe(64 * 1024);
 
+/** A read returning fewer bytes than this ends the file (see readSmallFile). */
+const shortReadBytes = 2048;
+
 /** Errors that mean "the file (or its cgroup) is not there", as opposed to "it is broken". */
 const absentCodes = new Set(['ENOENT', 'ENOTDIR', 'ENODEV', 'ESRCH']);
 
@@ -39,8 +42,9 @@ export function readSmallFile(path: string): string | undefined {
     let used = 0;
     for (;;) {
       let n: number;
+      const wanted = buffer.length - used;
       try {
-        n = readSync(fd, buffer, used, buffer.length - used, null);
+        n = readSync(fd, buffer, used, wanted, null);
       } catch (e) {
         // A cgroup removed between open and read answers ENODEV: it vanished, not broken.
         if (isAbsent(e)) return undefined;
@@ -48,6 +52,12 @@ export function readSmallFile(path: string): string | undefined {
       }
       if (n === 0) break;
       used += n;
+      // A short read is the end of the file, which saves the usual extra read() that returns 0
+      // (one syscall in four per file; ~1 µs of a ~6 µs read): regular files return everything
+      // up to the request, and kernel seq_files (every cgroup and /proc file read here) fill a
+      // read up to the request or their page-sized buffer, stopping short only at the end or
+      // when the next record (a line, < 256 bytes here) would overflow the page.
+      if (n < wanted && n < shortReadBytes) break;
       if (used === buffer.length) {
         if (buffer.length >= maxFileBytes) {
           throw new KubemeterError(ErrorCode.TooLarge, `${path}: larger than ${maxFileBytes} bytes`, { source: path });

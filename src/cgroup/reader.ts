@@ -84,13 +84,17 @@ class V1Reader implements CgroupReader {
     const read = (dir: string | undefined, file: string): string | undefined => (dir === undefined ? undefined : readSmallFile(`${dir}/${file}`));
     const cpuacctUsage = read(cpuDir, 'cpuacct.usage');
     if (cpuacctUsage === undefined) mustExist(cpuDir, name);
+    const memoryStat = read(memDir, 'memory.stat');
+    const memoryUsage = memoryStat === undefined ? undefined : read(memDir, 'memory.usage_in_bytes');
+    // Without usage and memory.stat there is no memory sample: the limits would not be used.
+    const withMemory = memoryUsage !== undefined;
     return v1StatsFromFiles(
       {
         cpuacctUsage,
-        memoryUsage: read(memDir, 'memory.usage_in_bytes'),
-        memoryStat: read(memDir, 'memory.stat'),
-        memoryLimit: read(memDir, 'memory.limit_in_bytes'),
-        memswLimit: read(memDir, 'memory.memsw.limit_in_bytes'),
+        memoryUsage,
+        memoryStat,
+        memoryLimit: withMemory ? read(memDir, 'memory.limit_in_bytes') : undefined,
+        memswLimit: withMemory ? read(memDir, 'memory.memsw.limit_in_bytes') : undefined,
       },
       cpuDir,
     );
@@ -126,11 +130,17 @@ class V2Reader implements CgroupReader {
     const dir = cgroupDir(this.mount, name);
     const cpuStat = readSmallFile(`${dir}/cpu.stat`);
     if (cpuStat === undefined) mustExist(dir, name);
+    const memoryStat = readSmallFile(`${dir}/memory.stat`);
+    // No memory.stat = the memory controller is off for this cgroup: its other memory files do
+    // not exist either, and four failed opens would cost more than a successful read each.
+    if (memoryStat === undefined) {
+      return v2StatsFromFiles({ cpuStat, memoryCurrent: undefined, memoryStat, memoryMax: undefined, swapCurrent: undefined, swapMax: undefined }, dir);
+    }
     return v2StatsFromFiles(
       {
         cpuStat,
         memoryCurrent: readSmallFile(`${dir}/memory.current`),
-        memoryStat: readSmallFile(`${dir}/memory.stat`),
+        memoryStat,
         memoryMax: readSmallFile(`${dir}/memory.max`),
         swapCurrent: readSmallFile(`${dir}/memory.swap.current`),
         swapMax: readSmallFile(`${dir}/memory.swap.max`),

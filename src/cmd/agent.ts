@@ -5,9 +5,9 @@
  * port (plain HTTP) and the secure port (HTTPS, authenticated and authorized) until SIGTERM.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { applySecureFlag, defaultSecureFlags, SECURE_FLAG_HELP } from '../auth/flags.ts';
 import type { SecureFlags } from '../auth/flags.ts';
 import type { CgroupDriver } from '../cgroup/layout.ts';
@@ -174,8 +174,26 @@ function firstExisting(paths: readonly string[]): string | undefined {
   return paths.find((p) => existsSync(p));
 }
 
+/**
+ * V8 settings for a small, steady footprint, set at run time so that `kubemeter agent` gets them
+ * wherever it runs (NODE_OPTIONS is not needed). Measured with the compiled agent on the 110-pod
+ * fixture (Node 24, RSS after the first pass → after 100 passes):
+ * - defaults: 68 → 140-200 MiB. A pass allocates a few MiB that live until the next pass, which
+ *   V8 reads as a reason to grow the young generation towards its 64 MiB maximum.
+ * - --optimize-for-size: 68 → 74-80 MiB; V8 keeps the heap small. --max-semi-space-size would do
+ *   it too, but only from the command line or NODE_OPTIONS.
+ * - plus --no-opt (no TurboFan; Maglev still compiles hot code): 58-63 → 66-70 MiB, as the
+ *   optimizing compiler's code pages and zones are never touched.
+ * Their price is ~1-2 ms of CPU in a ~25 ms pass, i.e. ~0.02% of a core at the 10 s interval.
+ */
+export function tuneHeapForAgent(): void {
+  setFlagsFromString('--optimize-for-size');
+  setFlagsFromString('--no-opt');
+}
+
 /** Run the agent until SIGTERM/SIGINT. */
 export async function run(args: string[]): Promise<number> {
+  tuneHeapForAgent();
   let f: AgentFlags;
   try {
     f = parseAgentFlags(args);
@@ -226,7 +244,10 @@ export async function run(args: string[]): Promise<number> {
   let readOnly: Server | undefined;
   try {
     if (f.readOnlyPort !== 0) {
-      const server = createServer((req, res) => void handler(req, res));
+      // Not `import … from 'node:http'`: an ES import of node:http builds the module namespace,
+      // whose lazy WebSocket getters load Node's bundled undici: +12 MiB RSS (58 vs 46 MiB for a
+      // bare server, Node 24). getBuiltinModule returns the CommonJS exports without touching them.
+      const server = process.getBuiltinModule('node:http').createServer((req, res) => void handler(req, res));
       readOnly = server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

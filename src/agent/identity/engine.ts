@@ -3,7 +3,6 @@
  * (`GET /containers/json`, Podman serves the same Docker-compatible API), for hosts without
  * Kubernetes. Each request has a deadline and a response size cap.
  */
-import { request } from 'node:http';
 import { ErrorCode, KubemeterError, quoteInput } from '../../lib/errors.ts';
 
 /** A container as the engine lists it. */
@@ -54,7 +53,8 @@ export function listEngineContainers(endpoint: string, options: { signal?: Abort
   const socketPath = engineSocketPath(endpoint);
   const source = `${endpoint} /containers/json`;
   return new Promise((resolve, reject) => {
-    const req = request(
+    // getBuiltinModule, not an ES import: see src/cmd/agent.ts (an ES import of node:http loads undici).
+    const req = process.getBuiltinModule('node:http').request(
       { socketPath, path: '/containers/json?all=1', method: 'GET', headers: { host: 'localhost' }, timeout: options.timeoutMs ?? 5000, ...(options.signal ? { signal: options.signal } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
