@@ -5,17 +5,14 @@
  */
 import { formatGoDuration } from '../lib/go-format.ts';
 import { Quantity } from '../lib/quantity.ts';
-import { isKubemeterError } from '../lib/errors.ts';
-import { andLabelSelectors, everythingLabelSelector, parseLabelSelector, type Labels, type LabelSelector } from '../lib/labels.ts';
-import { parseFieldSelector, everythingFieldSelector, type FieldSelector } from '../lib/fields.ts';
+import { andLabelSelectors, everythingLabelSelector, type Labels, type LabelSelector } from '../lib/labels.ts';
 import { byteCompare } from '../lib/go-strings.ts';
-import { badRequestStatus, methodNotSupportedStatus, notFoundStatus, type Status } from '../api/meta.ts';
+import { notFoundStatus } from '../api/meta.ts';
 import { encodeNodeMetrics, encodeNodeMetricsList, encodePodMetrics, encodePodMetricsList, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
 import type { NodeUsage, PodUsage } from '../storage/types.ts';
-import { jsonResponse, statusResponse, type ApiRequest, type ApiResponse } from './http.ts';
-import { includeObjectValues, invalidIncludeObjectMessage, nodeMetricsTable, podMetricsTable } from './table.ts';
-import { negotiate } from './negotiate.ts';
-import { goQuote } from '../lib/go-strings.ts';
+import { statusResponse, type ApiRequest, type ApiResponse } from './http.ts';
+import { nodeMetricsTable, podMetricsTable } from './table.ts';
+import { listRequest, readOnlyViolation, render, type ListOptions } from './list-options.ts';
 import { metricsGroup } from './discovery.ts';
 
 /** A node as the API sees it. */
@@ -58,7 +55,6 @@ export interface MetricsHandlerOptions {
 
 const nodesGR = { group: metricsGroup, resource: 'nodes' };
 const podsGR = { group: metricsGroup, resource: 'pods' };
-const knownFields = ['metadata.name', 'metadata.namespace'];
 
 function usageOf(cpuNanoCores: number, workingSetBytes: number): Record<string, string> {
   return { cpu: Quantity.fromNanocores(BigInt(cpuNanoCores)).toString(), memory: Quantity.fromBytes(BigInt(workingSetBytes)).toString() };
@@ -84,55 +80,6 @@ function podMetrics(pod: ApiPod, u: PodUsage, nowMs: number): PodMetrics {
   };
 }
 
-interface ListOptions {
-  labels: LabelSelector;
-  fields: FieldSelector;
-}
-
-/** Go's strconv.ParseInt(s, 10, 64) error text, or undefined when `s` parses. */
-function parseIntError(s: string): string | undefined {
-  if (!/^[+-]?[0-9]+$/.test(s)) return `strconv.ParseInt: parsing ${goQuote(s)}: invalid syntax`;
-  const n = BigInt(s);
-  if (n > 9223372036854775807n || n < -9223372036854775808n) return `strconv.ParseInt: parsing ${goQuote(s)}: value out of range`;
-  return undefined;
-}
-
-/**
- * Decode the list options as the generic apiserver does (400 with the decoder's message): the
- * integers first (`timeoutSeconds`, then `limit`, first value only), then the selectors. Paging
- * itself is not supported, as in metrics-server: a valid `limit` returns the whole list.
- */
-function listOptions(req: ApiRequest): ListOptions | { error: Status } {
-  for (const name of ['timeoutSeconds', 'limit']) {
-    const v = req.query.get(name);
-    const err = v === null ? undefined : parseIntError(v);
-    if (err !== undefined) return { error: badRequestStatus(err) };
-  }
-  try {
-    const l = req.query.get('labelSelector');
-    const f = req.query.get('fieldSelector');
-    return {
-      labels: l === null ? everythingLabelSelector : parseLabelSelector(l),
-      fields: f === null ? everythingFieldSelector : parseFieldSelector(f, { knownFields }),
-    };
-  } catch (e) {
-    if (isKubemeterError(e)) return { error: badRequestStatus(e.message) };
-    throw e;
-  }
-}
-
-/**
- * The object or, when negotiated, a Table in the asked meta.k8s.io version (after the lookup, as
- * upstream transforms the response: a missing object is a 404 whatever `includeObject` says).
- */
-function render(req: ApiRequest, object: () => string, table: (includeObject: string, version: 'v1' | 'v1beta1') => string): ApiResponse {
-  const rep = negotiate(req.accept);
-  if (rep.kind === 'object') return jsonResponse(req, 200, object());
-  const includeObject = req.query.get('includeObject') ?? '';
-  if (!(includeObjectValues as readonly string[]).includes(includeObject)) return statusResponse(req, badRequestStatus(invalidIncludeObjectMessage(includeObject)));
-  return jsonResponse(req, 200, table(includeObject, rep.version));
-}
-
 /** The metrics.k8s.io/v1beta1 resource handlers. */
 export class MetricsHandler {
   private readonly options: MetricsHandlerOptions;
@@ -152,15 +99,11 @@ export class MetricsHandler {
     const [resource, name, ...extra] = rest;
     if (extra.length > 0 || (resource !== 'nodes' && resource !== 'pods') || (resource === 'nodes' && namespace !== undefined)) return undefined;
     const gr = resource === 'nodes' ? nodesGR : podsGR;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return statusResponse(req, { status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', details: {}, code: 405 });
-    }
+    const denied = readOnlyViolation(req);
+    if (denied !== undefined) return denied;
     if (name === undefined || name === '') {
-      const opts = listOptions(req);
-      if ('error' in opts) return statusResponse(req, opts.error);
-      // The query decoder's bool: anything but "0" or "false" (any case) asks for a watch.
-      const watch = req.query.get('watch');
-      if (watch !== null && watch !== '0' && watch.toLowerCase() !== 'false') return statusResponse(req, methodNotSupportedStatus(gr, 'watch'));
+      const opts = listRequest(req, gr);
+      if (!('labels' in opts)) return opts;
       return resource === 'nodes' ? this.listNodes(req, opts) : this.listPods(req, namespace, opts);
     }
     return resource === 'nodes' ? this.getNode(req, name) : this.getPod(req, namespace ?? '', name);

@@ -1,10 +1,15 @@
 /**
- * `/openapi/v2` and `/openapi/v3` documents for metrics.k8s.io/v1beta1 (title "Kubernetes
- * metrics-server"): the five GET routes with the generic apiserver's operation ids, actions,
- * parameters and media types, and the schemas kube-apiserver's aggregation and `kubectl explain`
- * read.
+ * `/openapi/v2` and `/openapi/v3` documents (title "Kubernetes metrics-server"): the five GET
+ * routes of metrics.k8s.io/v1beta1 and the two of scrape.kubemeter.io/v1alpha1 with the generic
+ * apiserver's operation ids, actions, parameters and media types, and the schemas kube-apiserver's
+ * aggregation and `kubectl explain` read. v2 is one document for both groups (as the generic
+ * apiserver serves it); v3 has one document per group version, each listed in the index.
  */
 import { createHash } from 'node:crypto';
+import { scrapeDefinitions, scrapeRoutes } from './openapi-scrape.ts';
+
+/** `#/definitions/X` or `#/components/schemas/X`. */
+export type RefOf = (name: string) => string;
 
 const quantity = { type: 'string', description: 'Quantity is a fixed-point representation of a number.' };
 const time = { type: 'string', format: 'date-time', description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.' };
@@ -45,6 +50,14 @@ function definitions(ref: (name: string) => string): Record<string, unknown> {
       'x-kubernetes-group-version-kind': gvk('PodMetricsList'),
     },
     'io.k8s.apimachinery.pkg.api.resource.Quantity': quantity,
+    ...metaDefinitions(ref),
+  };
+}
+
+/** The meta/v1 schemas every group references. */
+export function metaDefinitions(ref: RefOf): Record<string, unknown> {
+  const r = (n: string): { $ref: string } => ({ $ref: ref(n) });
+  return {
     'io.k8s.apimachinery.pkg.apis.meta.v1.Time': time,
     'io.k8s.apimachinery.pkg.apis.meta.v1.Duration': { type: 'string', description: 'Duration is a wrapper around time.Duration which supports correct marshaling to YAML and JSON.' },
     'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': { type: 'object', properties: { name: { type: 'string' }, namespace: { type: 'string' }, creationTimestamp: r('io.k8s.apimachinery.pkg.apis.meta.v1.Time'), labels: { type: 'object', additionalProperties: { type: 'string', default: '' } } } },
@@ -52,22 +65,30 @@ function definitions(ref: (name: string) => string): Record<string, unknown> {
   };
 }
 
-interface Route {
+/** One GET route of a group version. */
+export interface Route {
   path: string;
   action: 'list' | 'get';
-  kind: 'NodeMetrics' | 'PodMetrics';
-  /** Response type (the kind, or its List). */
+  kind: string;
+  /** Response type (the kind, or its List), a full definition name. */
   schema: string;
   operationId: string;
   namespaced: boolean;
+  group: string;
+  version: string;
+  /** OpenAPI tag of the group version. */
+  tag: string;
 }
 
+const schemaName = (n: string): string => `io.k8s.metrics.pkg.apis.metrics.v1beta1.${n}`;
+const metrics = { group: 'metrics.k8s.io', version: 'v1beta1', tag: 'metricsV1beta1' };
+
 const routes: readonly Route[] = [
-  { path: '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods', action: 'list', kind: 'PodMetrics', schema: 'PodMetricsList', operationId: 'listMetricsV1beta1NamespacedPodMetrics', namespaced: true },
-  { path: '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods/{name}', action: 'get', kind: 'PodMetrics', schema: 'PodMetrics', operationId: 'readMetricsV1beta1NamespacedPodMetrics', namespaced: true },
-  { path: '/apis/metrics.k8s.io/v1beta1/nodes', action: 'list', kind: 'NodeMetrics', schema: 'NodeMetricsList', operationId: 'listMetricsV1beta1NodeMetrics', namespaced: false },
-  { path: '/apis/metrics.k8s.io/v1beta1/nodes/{name}', action: 'get', kind: 'NodeMetrics', schema: 'NodeMetrics', operationId: 'readMetricsV1beta1NodeMetrics', namespaced: false },
-  { path: '/apis/metrics.k8s.io/v1beta1/pods', action: 'list', kind: 'PodMetrics', schema: 'PodMetricsList', operationId: 'listMetricsV1beta1PodMetricsForAllNamespaces', namespaced: false },
+  { ...metrics, path: '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods', action: 'list', kind: 'PodMetrics', schema: schemaName('PodMetricsList'), operationId: 'listMetricsV1beta1NamespacedPodMetrics', namespaced: true },
+  { ...metrics, path: '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods/{name}', action: 'get', kind: 'PodMetrics', schema: schemaName('PodMetrics'), operationId: 'readMetricsV1beta1NamespacedPodMetrics', namespaced: true },
+  { ...metrics, path: '/apis/metrics.k8s.io/v1beta1/nodes', action: 'list', kind: 'NodeMetrics', schema: schemaName('NodeMetricsList'), operationId: 'listMetricsV1beta1NodeMetrics', namespaced: false },
+  { ...metrics, path: '/apis/metrics.k8s.io/v1beta1/nodes/{name}', action: 'get', kind: 'NodeMetrics', schema: schemaName('NodeMetrics'), operationId: 'readMetricsV1beta1NodeMetrics', namespaced: false },
+  { ...metrics, path: '/apis/metrics.k8s.io/v1beta1/pods', action: 'list', kind: 'PodMetrics', schema: schemaName('PodMetricsList'), operationId: 'listMetricsV1beta1PodMetricsForAllNamespaces', namespaced: false },
 ];
 
 interface Param {
@@ -95,7 +116,6 @@ const prettyParam: Param = { name: 'pretty', in: 'query', type: 'string', descri
 const namespaceParam: Param = { name: 'namespace', in: 'path', type: 'string', description: 'object name and auth scope, such as for teams and projects', required: true };
 const nameParam = (kind: string): Param => ({ name: 'name', in: 'path', type: 'string', description: `name of the ${kind}`, required: true });
 const mediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
-const schemaName = (n: string): string => `io.k8s.metrics.pkg.apis.metrics.v1beta1.${n}`;
 
 /** Path-level parameters of a route (name, namespace, pretty), as the route builder groups them. */
 function pathParams(r: Route): Param[] {
@@ -106,9 +126,9 @@ function operation(r: Route): Record<string, unknown> {
   return {
     description: r.action === 'list' ? `list objects of kind ${r.kind}` : `read the specified ${r.kind}`,
     operationId: r.operationId,
-    tags: ['metricsV1beta1'],
+    tags: [r.tag],
     'x-kubernetes-action': r.action,
-    'x-kubernetes-group-version-kind': { group: 'metrics.k8s.io', kind: r.kind, version: 'v1beta1' },
+    'x-kubernetes-group-version-kind': { group: r.group, kind: r.kind, version: r.version },
   };
 }
 
@@ -120,9 +140,9 @@ function v3Param(p: Param): Record<string, unknown> {
   return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), schema: { type: p.type, uniqueItems: true } };
 }
 
-function v2Paths(): Record<string, unknown> {
+function v2Paths(all: readonly Route[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const r of routes) {
+  for (const r of all) {
     out[r.path] = {
       get: {
         ...operation(r),
@@ -130,7 +150,7 @@ function v2Paths(): Record<string, unknown> {
         produces: mediaTypes,
         schemes: ['https'],
         ...(r.action === 'list' ? { parameters: listParams.map(v2Param) } : {}),
-        responses: { 200: { description: 'OK', schema: { $ref: v2Ref(schemaName(r.schema)) } }, 401: { description: 'Unauthorized' } },
+        responses: { 200: { description: 'OK', schema: { $ref: v2Ref(r.schema) } }, 401: { description: 'Unauthorized' } },
       },
       parameters: pathParams(r).map(v2Param),
     };
@@ -138,10 +158,10 @@ function v2Paths(): Record<string, unknown> {
   return out;
 }
 
-function v3Paths(): Record<string, unknown> {
+function v3Paths(all: readonly Route[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const r of routes) {
-    const schema = { $ref: `#/components/schemas/${schemaName(r.schema)}` };
+  for (const r of all) {
+    const schema = { $ref: `#/components/schemas/${r.schema}` };
     out[r.path] = {
       get: {
         ...operation(r),
@@ -155,25 +175,38 @@ function v3Paths(): Record<string, unknown> {
 }
 
 const v2Ref = (n: string): string => `#/definitions/${n}`;
+const v3Ref = (n: string): string => `#/components/schemas/${n}`;
+const info = { title: 'Kubernetes metrics-server', version: 'v0.9.0' };
 
-/** `GET /openapi/v2` */
+/** `GET /openapi/v2`: both groups. */
 export const openApiV2Json = `${JSON.stringify({
   swagger: '2.0',
-  info: { title: 'Kubernetes metrics-server', version: 'v0.9.0' },
-  paths: v2Paths(),
-  definitions: definitions(v2Ref),
+  info,
+  paths: v2Paths([...routes, ...scrapeRoutes]),
+  definitions: { ...definitions(v2Ref), ...scrapeDefinitions(v2Ref) },
 })}\n`;
 
 /** `GET /openapi/v3/apis/metrics.k8s.io/v1beta1` */
-export const openApiV3GroupJson = `${JSON.stringify({
+export const openApiV3GroupJson = `${JSON.stringify({ openapi: '3.0.0', info, paths: v3Paths(routes), components: { schemas: definitions(v3Ref) } })}\n`;
+
+/** `GET /openapi/v3/apis/scrape.kubemeter.io/v1alpha1` */
+export const openApiV3ScrapeJson = `${JSON.stringify({
   openapi: '3.0.0',
-  info: { title: 'Kubernetes metrics-server', version: 'v0.9.0' },
-  paths: v3Paths(),
-  components: { schemas: definitions((n) => `#/components/schemas/${n}`) },
+  info,
+  paths: v3Paths(scrapeRoutes),
+  components: { schemas: { ...scrapeDefinitions(v3Ref), ...metaDefinitions(v3Ref) } },
 })}\n`;
 
-/** Upper-case hex SHA-512 of the group document: kube-openapi's ETag, which clients use to cache. */
-export const openApiV3GroupHash = createHash('sha512').update(openApiV3GroupJson).digest('hex').toUpperCase();
+/** Upper-case hex SHA-512 of a group document: kube-openapi's ETag, which clients use to cache. */
+const hashOf = (doc: string): string => createHash('sha512').update(doc).digest('hex').toUpperCase();
+
+/** ETag of the metrics.k8s.io document. */
+export const openApiV3GroupHash = hashOf(openApiV3GroupJson);
+/** ETag of the scrape.kubemeter.io document. */
+export const openApiV3ScrapeHash = hashOf(openApiV3ScrapeJson);
 
 /** `GET /openapi/v3`: the index of group-version documents, each URL carrying its hash. */
-export const openApiV3IndexJson = `${JSON.stringify({ paths: { 'apis/metrics.k8s.io/v1beta1': { serverRelativeURL: `/openapi/v3/apis/metrics.k8s.io/v1beta1?hash=${openApiV3GroupHash}` } } })}\n`;
+export const openApiV3IndexJson = `${JSON.stringify({ paths: {
+  'apis/metrics.k8s.io/v1beta1': { serverRelativeURL: `/openapi/v3/apis/metrics.k8s.io/v1beta1?hash=${openApiV3GroupHash}` },
+  'apis/scrape.kubemeter.io/v1alpha1': { serverRelativeURL: `/openapi/v3/apis/scrape.kubemeter.io/v1alpha1?hash=${openApiV3ScrapeHash}` },
+} })}\n`;

@@ -23,7 +23,8 @@ export function invalidIncludeObjectMessage(value: string): string {
 const columnsPrefix = '{"name":"Name","type":"string","format":"name","description":"Name of the resource","priority":0}';
 const windowColumn = '{"name":"Window","type":"string","format":"duration","description":"","priority":0}';
 
-function rowObject(includeObject: string, version: TableVersion, metadata: ObjectMeta, full: string): string {
+/** The `object` member of a Table row for `includeObject` ('' and Metadata: PartialObjectMetadata). */
+export function rowObject(includeObject: string, version: TableVersion, metadata: ObjectMeta, full: string): string {
   if (includeObject === 'None') return '';
   if (includeObject === 'Object') return `,"object":${full.slice(0, -1)}`;
   return `,"object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/${version}","metadata":${encodeObjectMeta(metadata)}}`;

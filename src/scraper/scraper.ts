@@ -20,8 +20,8 @@ export interface ScrapeTarget {
 
 /** The outcome of one node's scrape. */
 export type ScrapeOutcome =
-  | { node: string; ok: true; scrape: NodeScrape; durationMs: number; startMs: number }
-  | { node: string; ok: false; failure: ScrapeFailure; error: string; durationMs: number; startMs: number };
+  | { node: string; url: URL; ok: true; scrape: NodeScrape; durationMs: number; startMs: number }
+  | { node: string; url: URL; ok: false; failure: ScrapeFailure; error: string; durationMs: number; startMs: number };
 
 /** Options of one fan-out. */
 export interface ScrapeAllOptions {
@@ -91,11 +91,11 @@ export async function scrapeAll(options: ScrapeAllOptions): Promise<{ ok: number
       if (options.signal?.aborted) throw new Error('cancelled before start');
       const scrape = await options.client.get(target.url, { decoder, timeoutMs: options.requestTimeoutMs, ...(options.signal === undefined ? {} : { signal: options.signal }) });
       ok++;
-      options.onOutcome({ node: target.node, ok: true, scrape, durationMs: options.nowMs() - startMs, startMs });
+      options.onOutcome({ node: target.node, url: target.url, ok: true, scrape, durationMs: options.nowMs() - startMs, startMs });
     } catch (e) {
       failed++;
       const failure = options.signal?.aborted && failureKind(e) !== 'timeout' ? 'cancelled' : failureKind(e);
-      options.onOutcome({ node: target.node, ok: false, failure, error: errorMessage(e), durationMs: options.nowMs() - startMs, startMs });
+      options.onOutcome({ node: target.node, url: target.url, ok: false, failure, error: errorMessage(e), durationMs: options.nowMs() - startMs, startMs });
     }
   };
 

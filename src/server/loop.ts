@@ -11,6 +11,7 @@ import { kubeletUrl, type KubeletAddressOptions } from '../scraper/address.ts';
 import type { KubeletClient } from '../scraper/kubelet-client.ts';
 import { scrapeAll, type ScrapeTarget } from '../scraper/scraper.ts';
 import type { MetricsStore } from '../storage/store.ts';
+import type { ScrapeStatusStore } from '../storage/scrape-status.ts';
 import type { SelfMetrics } from '../apiserver/self-metrics.ts';
 import type { ClusterView } from './cluster.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -20,6 +21,8 @@ export interface ScrapeLoopOptions {
   cluster: ClusterView;
   client: KubeletClient;
   store: MetricsStore;
+  /** Per-node attempt, success and failure bookkeeping (scrape.kubemeter.io). */
+  scrapeStatus: ScrapeStatusStore;
   selfMetrics: SelfMetrics;
   address: KubeletAddressOptions;
   nodeSelector: LabelSelector;
@@ -63,10 +66,13 @@ export class ScrapeLoop {
       if (!o.nodeSelector.matches(node.labels)) continue;
       selected.add(node.name);
       readiness.set(node.name, node.ready);
+      o.scrapeStatus.track(node.name, start);
       try {
         targets.push({ node: node.name, url: kubeletUrl(node, o.address) });
       } catch (e) {
         o.logger.error('Failed to scrape node', { node: node.name, err: errorMessage(e) });
+        o.scrapeStatus.attempt(node.name, undefined, start);
+        o.scrapeStatus.failed(node.name, 'address', errorMessage(e), start);
       }
     }
     let pods = 0;
@@ -81,10 +87,17 @@ export class ScrapeLoop {
       onIncomplete: (r) => o.logger.debug(r.pod === undefined ? 'Failed getting complete node metric' : 'Failed getting complete Pod metric', { ...r }),
       onOutcome: (out) => {
         o.selfMetrics.observeKubeletRequest(out.node, out.startMs, out.durationMs / 1000, out.ok);
+        o.scrapeStatus.attempt(out.node, out.url, out.startMs);
+        const endMs = o.clock.nowMs();
         if (out.ok) {
-          pods += new Set(out.scrape.containers.map((c) => `${c.namespace}/${c.pod}`)).size;
-          o.store.storeNode(out.scrape, o.clock.nowMs());
-        } else if (readiness.get(out.node) === false) {
+          o.store.storeNode(out.scrape, endMs);
+          const nodePods = o.store.nodePodCount(out.node);
+          pods += nodePods;
+          o.scrapeStatus.succeeded(out.node, endMs, nodePods, out.scrape.containers.length);
+          return;
+        }
+        o.scrapeStatus.failed(out.node, out.failure, out.error, endMs);
+        if (readiness.get(out.node) === false) {
           o.logger.debug('Failed to scrape node, node is not ready', { node: out.node, reason: out.failure, err: out.error });
         } else {
           o.logger.error(out.failure === 'timeout' ? 'Failed to scrape node, timeout to access kubelet' : 'Failed to scrape node', { node: out.node, reason: out.failure, err: out.error });
@@ -94,6 +107,7 @@ export class ScrapeLoop {
     const end = o.clock.nowMs();
     for (const name of o.store.nodeNames()) if (!selected.has(name)) o.selfMetrics.forgetNode(name);
     o.store.prune(selected, end);
+    o.scrapeStatus.retain(selected);
     o.selfMetrics.setStoragePoints(o.store.pointCounts());
     o.selfMetrics.observeTick((end - start) / 1000);
     this.ticks++;

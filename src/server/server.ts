@@ -1,11 +1,12 @@
 /**
  * `kubemeter server` composed: cluster view (Kubernetes or a nodes file) → scrape loop → store →
- * metrics.k8s.io API over authenticated HTTPS. Nothing here parses flags or exits; see src/cmd/server.ts.
+ * metrics.k8s.io (and scrape.kubemeter.io, the per-node scrape outcomes) over authenticated HTTPS. Nothing here parses flags or exits; see src/cmd/server.ts.
  */
 import type { Clock } from '../lib/clock.ts';
 import type { LabelSelector } from '../lib/labels.ts';
 import type { Logger } from '../lib/log.ts';
 import { MetricsHandler, type MetricsSource } from '../apiserver/metrics-handler.ts';
+import { ScrapeStatusHandler } from '../apiserver/scrape-status-handler.ts';
 import { createApiRouter, type VersionInfo } from '../apiserver/router.ts';
 import { builtinChecks, type HealthCheck } from '../apiserver/health.ts';
 import { SelfMetrics } from '../apiserver/self-metrics.ts';
@@ -13,6 +14,7 @@ import type { ApiRequest, ApiResponse } from '../apiserver/http.ts';
 import type { KubeletAddressOptions } from '../scraper/address.ts';
 import type { KubeletClient } from '../scraper/kubelet-client.ts';
 import { MetricsStore } from '../storage/store.ts';
+import { ScrapeStatusStore } from '../storage/scrape-status.ts';
 import type { ClusterView } from './cluster.ts';
 import { ScrapeLoop } from './loop.ts';
 import { serveApi, type ServeOptions, type Serving } from './serve.ts';
@@ -35,6 +37,8 @@ export interface MetricsServerOptions {
 /** A composed (not yet serving) metrics server. */
 export class MetricsServer {
   readonly store: MetricsStore;
+  /** Per-node scrape outcomes (scrape.kubemeter.io/v1alpha1). */
+  readonly scrapeStatus = new ScrapeStatusStore();
   readonly loop: ScrapeLoop;
   readonly selfMetrics: SelfMetrics;
   /** The request handler (for serving, and for tests without sockets). */
@@ -53,7 +57,7 @@ export class MetricsServer {
       },
     });
     this.selfMetrics = new SelfMetrics({ resolutionSeconds: o.resolutionMs / 1000, startTimeMs: o.clock.nowMs() });
-    this.loop = new ScrapeLoop({ ...o, store: this.store, selfMetrics: this.selfMetrics });
+    this.loop = new ScrapeLoop({ ...o, store: this.store, scrapeStatus: this.scrapeStatus, selfMetrics: this.selfMetrics });
     const store = this.store;
     const cluster = o.cluster;
     const source: MetricsSource = {
@@ -65,6 +69,11 @@ export class MetricsServer {
       podUsage: (ns, name) => store.podUsage(ns, name),
     };
     const metrics = new MetricsHandler({ source, nodeSelector: o.nodeSelector, nowMs: () => o.clock.nowMs(), observeFreshness: (s) => this.selfMetrics.observeFreshness(s) });
+    const scrapeStatus = new ScrapeStatusHandler({
+      source: { node: (name) => cluster.node(name), nodes: () => cluster.nodes(), record: (name) => this.scrapeStatus.get(name) },
+      nodeSelector: o.nodeSelector,
+      nowMs: () => o.clock.nowMs(),
+    });
     const informerSync: HealthCheck = { name: 'metadata-informer-sync', check: () => undefined };
     const readyz: HealthCheck[] = [
       ...builtinChecks(),
@@ -75,7 +84,7 @@ export class MetricsServer {
     ];
     const livez: HealthCheck[] = [...builtinChecks(), { name: 'metric-collection-timely', check: () => this.loop.timely() }, informerSync];
     const healthz: HealthCheck[] = [...builtinChecks(), informerSync];
-    this.handle = createApiRouter({ metrics, checks: { livez, readyz, healthz }, selfMetrics: this.selfMetrics, version: o.version, logger: o.logger });
+    this.handle = createApiRouter({ metrics, scrapeStatus, checks: { livez, readyz, healthz }, selfMetrics: this.selfMetrics, version: o.version, logger: o.logger });
   }
 
   /** Start watching the cluster and the collection loop; resolves once caches are synced. */

@@ -324,6 +324,11 @@ export class MetricsStore {
     return this.sortedPodsCache;
   }
 
+  /** Pods stored for one node (0 when unknown). */
+  nodePodCount(name: string): number {
+    return this.nodes.get(name)?.pods.size ?? 0;
+  }
+
   /** Names of nodes with any stored point. */
   nodeNames(): string[] {
     return [...this.nodes.keys()];
