@@ -6,7 +6,7 @@
  * pass, when it is rendered, and cached); and the resident memory of a running `kubemeter agent`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -200,7 +200,6 @@ function buildDist(outDir: string): string {
   const project = new URL('../tsconfig.build.json', import.meta.url).pathname;
   // Type errors elsewhere in the tree do not stop the emit; the agent's files are checked by the gate.
   spawnSync(tsc, ['-p', project, '--outDir', outDir, '--declaration', 'false', '--sourceMap', 'false'], { stdio: 'ignore' });
-  copyFileSync(new URL('../src/agent/identity/cri-runtime-v1.proto', import.meta.url), join(outDir, 'agent/identity/cri-runtime-v1.proto'));
   return join(outDir, 'cmd/main.js');
 }
 

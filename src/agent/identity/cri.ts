@@ -3,23 +3,11 @@
  * their sandbox containers, `ListContainers` the app containers (kubelet labels
  * `io.kubernetes.*` as a fallback for metadata). gRPC over a unix socket, each call with a deadline.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ErrorCode, KubemeterError } from '../../lib/errors.ts';
+import { criRuntimeV1Descriptor } from './cri-descriptor.ts';
 import type { ContainerIdentity, IdentityProvider, IdentitySnapshot, PodIdentity } from './types.ts';
-
-/**
- * The proto lives next to this module in the sources; a compiled build (dist/agent/identity/)
- * finds it there when the build copies it, else in the package's src/ tree.
- */
-function protoPath(): string {
-  const candidates = [new URL('./cri-runtime-v1.proto', import.meta.url), new URL('../../../src/agent/identity/cri-runtime-v1.proto', import.meta.url)];
-  const found = candidates.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
-  if (found === undefined) throw new KubemeterError(ErrorCode.Internal, `cri-runtime-v1.proto not found next to ${fileURLToPath(import.meta.url)}`);
-  return found;
-}
 
 /** Responses larger than this are refused (the kubelet allows 16 MiB too). */
 const maxMessageBytes = 16 * 1024 * 1024;
@@ -58,7 +46,7 @@ let ctor: RuntimeServiceCtor | undefined;
 
 function runtimeServiceCtor(): RuntimeServiceCtor {
   if (ctor !== undefined) return ctor;
-  const def = protoLoader.loadSync(protoPath(), { keepCase: true, longs: String, enums: String, defaults: true });
+  const def = protoLoader.fromJSON(criRuntimeV1Descriptor, { keepCase: true, longs: String, enums: String, defaults: true });
   const pkg = grpc.loadPackageDefinition(def) as unknown as { runtime: { v1: { RuntimeService: RuntimeServiceCtor } } };
   ctor = pkg.runtime.v1.RuntimeService;
   return ctor;
