@@ -5,37 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { secureRig, type SecureRig } from './secure-rig.test.ts';
-import type { TestCert } from '../../test/support/pki.ts';
-
-const run = promisify(execFile);
-
-function kubeconfigFor(r: SecureRig, name: string, user: { cert?: TestCert; token?: string }): string {
-  const b64 = (s: string): string => Buffer.from(s).toString('base64');
-  const cred = user.cert !== undefined ? { 'client-certificate-data': b64(user.cert.certPem), 'client-key-data': b64(user.cert.keyPem) } : { token: user.token };
-  const path = join(r.pki.dir, `${name}.kubeconfig`);
-  writeFileSync(path, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-    clusters: [{ name: 'k', cluster: { server: r.serving.url, 'certificate-authority-data': b64(r.servingCa.certPem) } }],
-    users: [{ name: 'u', user: cred }],
-    contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
-  }), { mode: 0o600 });
-  return path;
-}
-
-async function kubectl(kubeconfig: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+import { kubeconfigFor, kubectl, secureRig } from './secure-rig.test.ts';
 
 const paths = ['/apis/metrics.k8s.io/v1beta1/nodes', '/apis/metrics.k8s.io/v1beta1/nodes/node-a', '/apis/metrics.k8s.io/v1beta1/pods', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/web-1'];
 

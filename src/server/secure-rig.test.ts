@@ -7,6 +7,8 @@
  * named `.test.ts` because only test files may reach into test/support.
  */
 import https from 'node:https';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,9 +23,11 @@ import { apiRequest } from '../apiserver/http.ts';
 import { MetricsServer } from './server.ts';
 import { NodesFileView } from './nodes-file.ts';
 import type { Serving } from './serve.ts';
-import { startFakeKubelet } from '../../test/support/fake-kubelet.ts';
+import { startFakeKubelet, type FakeKubelet } from '../../test/support/fake-kubelet.ts';
 import { startFakeApiserver, type FakeApiserver, type SarSpec, type SarStatus } from '../../test/support/fake-apiserver.ts';
 import { createTestPki, type TestCa, type TestCert, type TestPki } from '../../test/support/pki.ts';
+
+const run = promisify(execFile);
 
 type After = { after: (fn: () => unknown) => void };
 
@@ -32,7 +36,8 @@ const discoveryPaths = ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/open
 
 /**
  * kube-apiserver's RBAC for the tests: discovery paths for system:authenticated, get/list on
- * metrics.k8s.io for the users in `viewers`; everything else has no opinion (allowed: false).
+ * metrics.k8s.io and scrape.kubemeter.io for the users in `viewers` (what the aggregated reader
+ * roles grant); everything else has no opinion (allowed: false).
  */
 export function rbac(viewers: ReadonlySet<string>): (spec: SarSpec) => SarStatus {
   return (spec) => {
@@ -44,7 +49,7 @@ export function rbac(viewers: ReadonlySet<string>): (spec: SarSpec) => SarStatus
       return { allowed: nra.verb === 'get' && open && groups.includes('system:authenticated') };
     }
     const ra = spec.resourceAttributes ?? {};
-    return { allowed: viewers.has(spec.user ?? '') && ra.group === 'metrics.k8s.io' && (ra.verb === 'get' || ra.verb === 'list') };
+    return { allowed: viewers.has(spec.user ?? '') && (ra.group === 'metrics.k8s.io' || ra.group === 'scrape.kubemeter.io') && (ra.verb === 'get' || ra.verb === 'list') };
   };
 }
 
@@ -59,6 +64,10 @@ export interface SecureRig {
   proxyCert: TestCert;
   server: MetricsServer;
   serving: Serving;
+  /** The fake kubelet of node-a (faults, counters). */
+  kubelet: FakeKubelet;
+  /** Clock of the scrape loop and the store. */
+  metricsClock: ManualClock;
   /** Clock of the authentication and authorization caches. */
   authClock: ManualClock;
   /** The body the handler gives for `path` (what an authorized client must receive). */
@@ -158,7 +167,7 @@ export async function secureRig(t: After, o: SecureRigOptions = {}): Promise<Sec
   t.after(() => serving.close());
   const count = (p: string): RecordedBodies => api.requests.filter((r) => r.path === p).map((r) => r.body);
   return {
-    pki, api, clientCa, proxyCa, servingCa, server, serving, authClock,
+    pki, api, clientCa, proxyCa, servingCa, server, serving, authClock, kubelet, metricsClock,
     proxyCert: pki.issue(proxyCa, { commonName: 'front-proxy-client', usage: 'client' }),
     expected: (path, accept = '') => server.handle(apiRequest('GET', path, { accept })).body,
     sars: () => count('/apis/authorization.k8s.io/v1/subjectaccessreviews').map((b) => (b as { spec: SarSpec }).spec),
@@ -199,4 +208,29 @@ export function remoteUser(user: string, groups: readonly string[] = [], extra: 
 /** A Kubernetes Status body as the server writes it (compact JSON and a newline). */
 export function statusBody(code: number, reason: string, message: string, details?: Record<string, string>): string {
   return `${JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details === undefined ? {} : { details }), code })}\n`;
+}
+
+/** A kubeconfig for the rig's server with a client certificate or a bearer token; returns its path. */
+export function kubeconfigFor(r: SecureRig, name: string, user: { cert?: TestCert; token?: string }): string {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const cred = user.cert !== undefined ? { 'client-certificate-data': b64(user.cert.certPem), 'client-key-data': b64(user.cert.keyPem) } : { token: user.token };
+  const path = join(r.pki.dir, `${name}.kubeconfig`);
+  writeFileSync(path, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+    clusters: [{ name: 'k', cluster: { server: r.serving.url, 'certificate-authority-data': b64(r.servingCa.certPem) } }],
+    users: [{ name: 'u', user: cred }],
+    contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+  }), { mode: 0o600 });
+  return path;
+}
+
+/** Runs the real kubectl with `kubeconfig`; never rejects. */
+export async function kubectl(kubeconfig: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
 }
