@@ -12,6 +12,7 @@ import { MetricsClientError } from '../client/errors.ts';
 import type { NodeView, PodView } from '../client/core-view.ts';
 import type { NodeMetricsSample, PodMetricsSample } from '../client/types.ts';
 import type { TopOptions } from './top-options.ts';
+import { fetchScrapeStatuses, type ScrapeStatuses } from './top-scrape.ts';
 
 /** A failure with the exact text kubectl prints (already prefixed, e.g. `error: …`). */
 export class TopFailure extends Error {
@@ -27,6 +28,8 @@ export interface NodeSnapshot {
   nodes: NodeView[];
   /** Pods (for requests/limits), when an extra asked for them. */
   pods: PodView[] | undefined;
+  /** Scrape statuses of the nodes without metrics (-o wide|json|yaml, kubemeter server only). */
+  scrape?: ScrapeStatuses | undefined;
 }
 
 /** Pods snapshot. */
@@ -36,6 +39,8 @@ export interface PodSnapshot {
   pods: PodView[] | undefined;
   /** kubectl's informational line when nothing matched (stderr, exit 0). */
   noResources: string | undefined;
+  /** Scrape statuses of the nodes of pods without metrics (-o wide|json|yaml, kubemeter server only). */
+  scrape?: ScrapeStatuses | undefined;
 }
 
 /** Shared request settings. */
@@ -51,6 +56,11 @@ export interface FetchContext {
 /** Does this invocation need Pod objects beyond kubectl's own use? */
 export function needsPods(o: TopOptions): boolean {
   return o.output === 'wide' || o.output === 'json' || o.output === 'yaml' || o.utilization || o.sortBy === 'cpu-util' || o.sortBy === 'mem-util' || o.node !== '';
+}
+
+/** Does this invocation say why metrics are missing (and so may ask for scrape statuses)? */
+export function explainsMissing(o: TopOptions): boolean {
+  return o.output === 'wide' || o.output === 'json' || o.output === 'yaml';
 }
 
 /** kubectl parses selectors before talking to the server; parse errors print verbatim. */
@@ -99,7 +109,10 @@ export async function fetchNodes(ctx: FetchContext, o: TopOptions): Promise<Node
   const metrics = await metricsP;
   if (metrics.length === 0) throw new TopFailure('error: metrics not available yet');
   const [nodes, pods] = await inOrder<[NodeView[], PodView[] | undefined]>(nodesP, podsP);
-  return { metrics, nodes, pods };
+  if (!explainsMissing(o)) return { metrics, nodes, pods };
+  const served = new Set(metrics.map((m) => m.name));
+  const scrape = await fetchScrapeStatuses(c, nodes.filter((n) => !served.has(n.name)).map((n) => n.name), call);
+  return { metrics, nodes, pods, scrape };
 }
 
 /** `top pod`: discovery, metrics, and the "why is it empty" pass over Pod objects. */
@@ -124,7 +137,14 @@ export async function fetchPods(ctx: FetchContext, o: TopOptions): Promise<PodSn
     const onNode = new Set(pods.map((p) => `${p.namespace}/${p.name}`));
     metrics = metrics.filter((m) => onNode.has(`${m.namespace}/${m.name}`));
   }
-  if (metrics.length > 0) return { metrics, pods, noResources: undefined };
+  if (metrics.length > 0) {
+    let scrape: ScrapeStatuses | undefined;
+    if (explainsMissing(o) && pods !== undefined) {
+      const served = new Set(metrics.map((m) => `${m.namespace}/${m.name}`));
+      scrape = await fetchScrapeStatuses(c, pods.filter((p) => p.phase === 'Running' && !served.has(`${p.namespace}/${p.name}`)).map((p) => p.nodeName), call);
+    }
+    return { metrics, pods, noResources: undefined, scrape };
+  }
   await explainEmpty(ctx, o);
   return { metrics, pods, noResources: o.allNamespaces ? 'No resources found' : `No resources found in ${ctx.namespace} namespace.` };
 }

@@ -16,6 +16,8 @@ import { layoutRows } from './tabwriter.ts';
 import { colorPercent } from './kubectl-printer.ts';
 import type { TopOptions } from './top-options.ts';
 import type { NodeSnapshot, PodSnapshot } from './top-fetch.ts';
+import { scrapeReason } from './top-scrape.ts';
+import type { NodeScrapeStatus } from '../api/scrape-status.ts';
 
 /** Rendering context. */
 export interface RenderContext {
@@ -32,20 +34,35 @@ function layout(rows: string[][], ctx: RenderContext, percentColumns: ReadonlySe
   return layoutRows(rows, undefined, (text, row, col) => (row >= headerRows && percentColumns.has(col) ? colorPercent(text) : text));
 }
 
-/** Why a node has no metrics, from its Node object. */
-export function nodeReason(n: NodeTop, view: NodeView | undefined, nowMs: number): string {
+/**
+ * Why a node has no metrics: from its Node object and, when the server provides it (kubemeter
+ * server's scrape.kubemeter.io), from its scrape status (the last error, or never scraped).
+ */
+export function nodeReason(n: NodeTop, view: NodeView | undefined, nowMs: number, scrape?: NodeScrapeStatus): string {
   if (n.metrics !== undefined) return '';
   if (view === undefined) return 'no Node object';
-  if (view.ready !== 'True') return `node not ready (Ready=${view.ready === '' ? 'missing' : view.ready})`;
+  const fromScrape = scrapeReason(scrape, nowMs);
+  if (view.ready !== 'True') {
+    const failing = scrape !== undefined && scrape.status.consecutiveFailures > 0 ? `; ${fromScrape}` : '';
+    return `node not ready (Ready=${view.ready === '' ? 'missing' : view.ready})${failing}`;
+  }
+  if (fromScrape !== undefined) return fromScrape;
   const since = view.readySinceMs ?? view.createdMs;
   if (since !== null && nowMs - since < 60_000) return `node not scraped yet (ready for ${age(nowMs - since)})`;
   return 'no metrics from the metrics server (scrape failing: check its logs for this node)';
 }
 
-/** Why a pod has no metrics, from its Pod object. */
-export function podReason(p: PodTop, nowMs: number): string {
+/**
+ * Why a pod has no metrics: its phase, a failing scrape of its node (when the server says so),
+ * its age.
+ */
+export function podReason(p: PodTop, nowMs: number, nodeScrape?: NodeScrapeStatus): string {
   if (p.metrics !== undefined) return '';
   if (p.phase !== '' && p.phase !== 'Running') return `pod ${p.phase}`;
+  const st = nodeScrape?.status;
+  if (st !== undefined && (st.consecutiveFailures > 0 || st.lastAttemptTime === undefined || st.lastAttemptTime === null)) {
+    return `node ${p.nodeName}: ${scrapeReason(nodeScrape, nowMs) ?? ''}`;
+  }
   if (p.createdMs !== null && nowMs - p.createdMs < 120_000) return `pod too young (age ${age(nowMs - p.createdMs)})`;
   return 'no metrics from the metrics server (a container without two samples yet, or scrape failing)';
 }
@@ -95,7 +112,7 @@ export function renderNodesExtended(s: NodeSnapshot, o: TopOptions, ctx: RenderC
       row.push(req('cpu', o.showCapacity ? n.cpu.capacity : n.cpu.allocatable), req('memory', o.showCapacity ? n.memory.capacity : n.memory.allocatable));
       row.push(req('cpu', n.cpu.requests), ofBase(n.cpu, n.cpu.requests), req('cpu', n.cpu.limits), ofBase(n.cpu, n.cpu.limits));
       row.push(req('memory', n.memory.requests), ofBase(n.memory, n.memory.requests), req('memory', n.memory.limits), ofBase(n.memory, n.memory.limits));
-      row.push(nodeReason(n, views.get(n.name), ctx.nowMs));
+      row.push(nodeReason(n, views.get(n.name), ctx.nowMs, s.scrape?.get(n.name)));
     } else {
       row.push(ofBase(n.cpu, n.cpu.requests), ofBase(n.cpu, n.cpu.limits), ofBase(n.memory, n.memory.requests), ofBase(n.memory, n.memory.limits));
     }
@@ -120,8 +137,8 @@ export function renderPodsExtended(s: PodSnapshot, o: TopOptions, ctx: RenderCon
     const ns = o.allNamespaces ? [p.namespace] : [];
     if (o.containers) {
       const cs: ContainerTop[] = [...p.containers].sort((a, b) => compareGoStrings(a.name, b.name));
-      for (const c of cs) rows.push(line([...ns, p.name, c.name], c, p.nodeName, podReason(p, ctx.nowMs)));
-    } else rows.push(line([...ns, p.name], p, p.nodeName, podReason(p, ctx.nowMs)));
+      for (const c of cs) rows.push(line([...ns, p.name, c.name], c, p.nodeName, podReason(p, ctx.nowMs, s.scrape?.get(p.nodeName))));
+    } else rows.push(line([...ns, p.name], p, p.nodeName, podReason(p, ctx.nowMs, s.scrape?.get(p.nodeName))));
   }
   const first = lead.length;
   const percentCols = wide ? [first + 3, first + 4, first + 8, first + 9] : [first + 2, first + 3, first + 4, first + 5];
@@ -150,7 +167,7 @@ export function nodesDocument(s: NodeSnapshot, o: TopOptions, nowMs: number): Re
       allocatablePercent: r.allocatablePercent ?? null,
       capacityPercent: r.capacityPercent ?? null,
     });
-    return { name: n.name, labels: n.labels, timestamp: time(n.metrics?.timestampMs), window: n.metrics?.window ?? null, cpu: res(n.cpu, 'cpu'), memory: res(n.memory, 'memory'), reason: nodeReason(n, views.get(n.name), nowMs) || null };
+    return { name: n.name, labels: n.labels, timestamp: time(n.metrics?.timestampMs), window: n.metrics?.window ?? null, cpu: res(n.cpu, 'cpu'), memory: res(n.memory, 'memory'), reason: nodeReason(n, views.get(n.name), nowMs, s.scrape?.get(n.name)) || null };
   });
   return { kind: 'NodeTopList', apiVersion: 'top.kubemeter.io/v1alpha1', items };
 }
@@ -168,7 +185,7 @@ export function podsDocument(s: PodSnapshot, o: TopOptions, nowMs: number): Reco
     cpu: usageJson(p.cpu, 'cpu'),
     memory: usageJson(p.memory, 'memory'),
     containers: p.containers.map((c) => ({ name: c.name, kind: c.kind, cpu: usageJson(c.cpu, 'cpu'), memory: usageJson(c.memory, 'memory') })),
-    reason: podReason(p, nowMs) || null,
+    reason: podReason(p, nowMs, s.scrape?.get(p.nodeName)) || null,
   }));
   return { kind: 'PodTopList', apiVersion: 'top.kubemeter.io/v1alpha1', items };
 }

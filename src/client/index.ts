@@ -12,5 +12,7 @@ export type { TopNodesInput, TopPodsInput } from './top.ts';
 export { podRequests, podLimits } from './pod-resources.ts';
 export type { NodeView, PodView, ContainerSpecView } from './core-view.ts';
 export type * from './types.ts';
+export type { NodeScrapeStatus, NodeScrapeStatusStatus, ScrapeError, ScrapeFailureReason } from '../api/scrape-status.ts';
+export { scrapeFailureReasons } from '../api/scrape-status.ts';
 export { Quantity } from '../lib/quantity.ts';
 export { KubemeterError, ErrorCode, isKubemeterError } from '../lib/errors.ts';

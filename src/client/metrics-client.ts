@@ -8,6 +8,7 @@ import { ErrorCode, KubemeterError } from '../lib/errors.ts';
 import { parseLabelSelector, parseFieldSelector } from '../lib/labels.ts';
 import { decodeNodeMetrics, decodeNodeMetricsList, decodePodMetrics, decodePodMetricsList } from '../api/metrics.ts';
 import { parseJson } from '../api/json.ts';
+import { decodeNodeScrapeStatus, decodeNodeScrapeStatusList, type NodeScrapeStatus } from '../api/scrape-status.ts';
 import { KubeClient, withQuery } from '../kube/client.ts';
 import { loadInCluster, loadKubeConfig, type ClusterConnection, type LoadKubeConfigOptions } from '../kube/kubeconfig.ts';
 import { staticCredentials, type Credentials } from '../kube/credentials.ts';
@@ -65,6 +66,7 @@ export interface MetricsClientOptions {
 }
 
 const METRICS = '/apis/metrics.k8s.io/v1beta1';
+const SCRAPE_STATUSES = '/apis/scrape.kubemeter.io/v1alpha1/nodescrapestatuses';
 
 /** Typed client of the resource metrics API. */
 export class MetricsClient {
@@ -172,6 +174,23 @@ export class MetricsClient {
     return podSample(m, this.server + path);
   }
 
+  /**
+   * Every node's scrape status (scrape.kubemeter.io/v1alpha1, served by kubemeter server): last
+   * attempt, last success, consecutive failures and the last error. `undefined` when the server
+   * does not provide the API (404: metrics-server, or no APIService for the group); other
+   * failures (403, 503, …) throw a MetricsClientError.
+   */
+  async listNodeScrapeStatuses(options: ListOptions = {}): Promise<NodeScrapeStatus[] | undefined> {
+    const path = withQuery(SCRAPE_STATUSES, selectorQuery(options));
+    return absentOn404(this.#get({ verb: 'list', resource: 'nodescrapestatuses.scrape.kubemeter.io', path }, options, decodeNodeScrapeStatusList).then((l) => l.items));
+  }
+
+  /** One node's scrape status; `undefined` on 404 (the API is absent, or the server does not scrape that node). */
+  async getNodeScrapeStatus(name: string, options: CallOptions = {}): Promise<NodeScrapeStatus | undefined> {
+    const path = `${SCRAPE_STATUSES}/${segment(name, 'node name')}`;
+    return absentOn404(this.#get({ verb: 'get', resource: 'nodescrapestatuses.scrape.kubemeter.io', name, path }, options, decodeNodeScrapeStatus));
+  }
+
   /** Node objects (core/v1) matching the selectors, reduced to what `top` reads. */
   async listNodes(options: ListOptions = {}): Promise<NodeView[]> {
     const path = withQuery('/api/v1/nodes', selectorQuery(options));
@@ -228,6 +247,15 @@ export class MetricsClient {
     } catch (e) {
       throw new MetricsClientError(request, this.server, e);
     }
+  }
+}
+
+async function absentOn404<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof MetricsClientError && e.notFound) return undefined;
+    throw e;
   }
 }
 

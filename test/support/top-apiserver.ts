@@ -2,7 +2,8 @@
  * A loopback kube-apiserver with the metrics.k8s.io API, answering exactly the requests `kubectl
  * top` makes (kubectl-top.md §3): `/version`, discovery (`/api`, `/apis`, legacy or aggregated v2),
  * `/api/v1/nodes[/<name>]`, `/api/v1/[namespaces/<ns>/]pods[/<name>]` and the metrics endpoints with
- * label and field selectors, and Status errors shaped like kube-apiserver's and metrics-server's.
+ * label and field selectors, and Status errors shaped like kube-apiserver's and metrics-server's;
+ * with `fixture.scrapeStatuses`, also kubemeter's scrape.kubemeter.io nodescrapestatuses.
  * The real kubectl and kubemeter are pointed at it to compare their output byte for byte.
  */
 import http from 'node:http';
@@ -53,6 +54,7 @@ function status(code: number, reason: string, message: string, details?: Json): 
 }
 
 const metricsGroup = { name: 'metrics.k8s.io', versions: [{ groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' }], preferredVersion: { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' } };
+const scrapeGroup = { name: 'scrape.kubemeter.io', versions: [{ groupVersion: 'scrape.kubemeter.io/v1alpha1', version: 'v1alpha1' }], preferredVersion: { groupVersion: 'scrape.kubemeter.io/v1alpha1', version: 'v1alpha1' } };
 const appsGroup = { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } };
 
 function aggregatedGroup(name: string, version: string, resources: { resource: string; kind: string; scope: string }[]): Json {
@@ -93,9 +95,10 @@ export async function startTopApiServer(options: TopApiServerOptions): Promise<T
       return { code: 200, body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] } };
     }
     if (path === '/apis') {
-      const groups = discovery === 'no-metrics' ? [appsGroup] : [appsGroup, metricsGroup];
+      const groups = [appsGroup, ...(discovery === 'no-metrics' ? [] : [metricsGroup]), ...(fx.scrapeStatuses !== undefined ? [scrapeGroup] : [])];
       if (discovery === 'aggregated' && wantsAggregated) {
         const items = [aggregatedGroup('apps', 'v1', [{ resource: 'deployments', kind: 'Deployment', scope: 'Namespaced' }]), aggregatedGroup('metrics.k8s.io', 'v1beta1', [{ resource: 'nodes', kind: 'NodeMetrics', scope: 'Cluster' }, { resource: 'pods', kind: 'PodMetrics', scope: 'Namespaced' }])];
+        if (fx.scrapeStatuses !== undefined) items.push(aggregatedGroup('scrape.kubemeter.io', 'v1alpha1', [{ resource: 'nodescrapestatuses', kind: 'NodeScrapeStatus', scope: 'Cluster' }]));
         return { code: 200, body: { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items }, contentType: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' };
       }
       return { code: 200, body: { kind: 'APIGroupList', apiVersion: 'v1', groups } };
@@ -125,6 +128,16 @@ export async function startTopApiServer(options: TopApiServerOptions): Promise<T
       const selected = select(items, labelSel, fieldSel, false);
       if (selected instanceof HttpAnswer) return selected;
       return { code: 200, body: { kind: resource === 'nodes' ? 'NodeMetricsList' : 'PodMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items: selected.sort(byNsName) } };
+    }
+    if (fx.scrapeStatuses !== undefined && (m = /^\/apis\/scrape\.kubemeter\.io\/v1alpha1\/nodescrapestatuses(?:\/([^/]+))?$/.exec(path)) !== null) {
+      const name = m[1];
+      if (name !== undefined) {
+        const hit = fx.scrapeStatuses.find((o) => (o['metadata'] as Json)['name'] === name);
+        return hit !== undefined ? { code: 200, body: { kind: 'NodeScrapeStatus', apiVersion: 'scrape.kubemeter.io/v1alpha1', ...hit } } : { code: 404, body: status(404, 'NotFound', `nodescrapestatuses.scrape.kubemeter.io "${name}" not found`, { name, group: 'scrape.kubemeter.io', kind: 'nodescrapestatuses' }) };
+      }
+      const selected = select(fx.scrapeStatuses, labelSel, fieldSel, false);
+      if (selected instanceof HttpAnswer) return selected;
+      return { code: 200, body: { kind: 'NodeScrapeStatusList', apiVersion: 'scrape.kubemeter.io/v1alpha1', metadata: {}, items: selected.sort(byNsName) } };
     }
     if ((m = /^\/api\/v1\/nodes(?:\/([^/]+))?$/.exec(path)) !== null) {
       const name = m[1];

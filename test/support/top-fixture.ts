@@ -14,6 +14,8 @@ export interface TopFixture {
   pods: Json[];
   nodeMetrics: Json[];
   podMetrics: Json[];
+  /** NodeScrapeStatus items (scrape.kubemeter.io); absent = the server does not serve the group, like metrics-server. */
+  scrapeStatuses?: Json[];
 }
 
 /** Options of makeCluster. */
@@ -146,6 +148,17 @@ export function podMetrics(namespace: string, name: string, containers: { name: 
     window: '17.913s',
     containers: containers.map((c) => ({ name: c.name, usage: { cpu: c.cpu, memory: c.memory } })),
   };
+}
+
+/** A NodeScrapeStatus item as kubemeter server serialises it; times are Unix ms. */
+export function scrapeStatus(name: string, s: { attemptMs?: number; successMs?: number; failures?: number; error?: { reason: string; message: string; timeMs: number } }, createdMs: number): Json {
+  const status: Json = {};
+  status['endpoint'] = `https://${name}:10250/metrics/resource`;
+  if (s.attemptMs !== undefined) status['lastAttemptTime'] = iso(s.attemptMs);
+  if (s.successMs !== undefined) status['lastSuccessTime'] = iso(s.successMs);
+  status['consecutiveFailures'] = s.failures ?? 0;
+  if (s.error !== undefined) status['lastError'] = { reason: s.error.reason, message: s.error.message, time: iso(s.error.timeMs) };
+  return { metadata: { name, creationTimestamp: iso(createdMs) }, status };
 }
 
 /** A generated cluster of `nodes` nodes and `pods` pods with metrics for all of them. */
