@@ -253,6 +253,14 @@ test('kubemeter up: real kubectl top node / top pod -A and kubemeter top on real
   assert.deepEqual(rows(kmNode.stdout)[0], ['NAME', 'CPU(cores)', 'CPU(%)', 'MEMORY(bytes)', 'MEMORY(%)']);
   assert.ok(rows(kmNode.stdout).some((r) => r[0] === node && /^\d+%$/.test(r[2]!)), kmNode.stdout);
 
+  // The server's scrape.kubemeter.io is served too; kubectl finds it through /apis.
+  const nss = await kubectl('get', 'nodescrapestatuses', node);
+  assert.equal(nss.code, 0, nss.stderr);
+  assert.match(nss.stdout, new RegExp(`^NAME\\s+LAST SUCCESS\\s+FAILURES\\s+LAST ERROR\\s+ERROR AGE\\s*\\n${node.replace(/[.]/g, '\\.')}\\s+\\d+s\\s+0\\s`), nss.stdout);
+  const status = (await raw(`/apis/scrape.kubemeter.io/v1alpha1/nodescrapestatuses/${node}`))['status'] as { endpoint: string; podsServed: number };
+  assert.match(status.endpoint, /^https:\/\/.+\/metrics\/resource$/);
+  assert.ok(status.podsServed >= 2, `podsServed ${status.podsServed}`);
+
   // Pod objects carry the limits the cgroups enforce (requests defaulted to them).
   const burnerPod = await raw(`/api/v1/namespaces/${ns}/pods/burner`);
   const holderPod = await raw(`/api/v1/namespaces/${ns}/pods/holder`);
