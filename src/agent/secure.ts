@@ -3,7 +3,8 @@
  * server, x509 client certificates (`--client-ca-file`) and bearer tokens (TokenReview)
  * authenticated, every request authorized by SubjectAccessReview as `nodes/stats`,
  * `nodes/metrics`, … of this node (the kubelet's request-attributes mapping), with the kubelet's
- * 401/403 bodies. `--authorization-mode AlwaysAllow` skips SubjectAccessReview (hosts without an
+ * 401/403 bodies. Served from --tls-cert-file/--tls-private-key-file, else from a self-signed
+ * pair in --cert-dir, as the kubelet does. `--authorization-mode AlwaysAllow` skips SubjectAccessReview (hosts without an
  * API server).
  */
 import type { Logger } from '../lib/log.ts';
@@ -15,6 +16,7 @@ import type { SecureFlags } from '../auth/flags.ts';
 import { startSecureServer } from '../auth/secure-server.ts';
 import { loadServingCertificate } from '../auth/serving-cert.ts';
 import type { AgentHandler } from './http.ts';
+import { ensureKubeletServingCertificate } from './serving-cert.ts';
 
 /** The kubelet's `--authorization-mode` values the agent supports. */
 export type AuthorizationMode = 'Webhook' | 'AlwaysAllow';
@@ -28,6 +30,8 @@ export interface SecurePortOptions {
   /** Cluster for TokenReview and SubjectAccessReview; null = none (tokens are not accepted). */
   connection: ClusterConnection | null;
   handler: AgentHandler;
+  /** Names for a self-signed certificate (node name, host name, node IPs), used without --tls-cert-file; default: the node name. */
+  certificateNames?: readonly string[];
   logger?: Logger;
 }
 
@@ -42,7 +46,11 @@ export interface SecurePort {
 export async function startSecurePort(options: SecurePortOptions): Promise<SecurePort> {
   const log = options.logger ?? silentLogger;
   const { flags } = options;
-  const cert = await loadServingCertificate({ certFile: flags.tlsCertFile, keyFile: flags.tlsPrivateKeyFile, certDir: flags.certDir, logger: log });
+  // Without --tls-cert-file/--tls-private-key-file, the kubelet's self-signed pair in --cert-dir.
+  const files = flags.tlsCertFile === '' && flags.tlsPrivateKeyFile === ''
+    ? await ensureKubeletServingCertificate({ certDir: flags.certDir, names: options.certificateNames ?? [options.nodeName], logger: log })
+    : { certFile: flags.tlsCertFile, keyFile: flags.tlsPrivateKeyFile };
+  const cert = await loadServingCertificate({ certFile: files.certFile, keyFile: files.keyFile, certDir: flags.certDir, logger: log });
   const auth = await startDelegatedAuth({
     flags,
     profile: 'kubelet',

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,10 @@ test('flags: kubelet names and defaults, secure flags shared with the server', (
     assert.throws(() => parseAgentFlags(bad, { hostname: 'x' }), (e: unknown) => isKubemeterError(e), bad.join(' '));
   }
   assert.match(agentUsage(), /--container-runtime-endpoint/);
+  assert.match(agentUsage(), /--cert-dir string\n.*kubelet\.crt/);
+  assert.deepEqual(parseAgentFlags(['--node-ip=10.0.0.1, fd00::1', '--cert-dir=/pki'], { hostname: 'x' }).nodeIps, ['10.0.0.1', 'fd00::1']);
+  assert.equal(parseAgentFlags(['--cert-dir=/pki'], { hostname: 'x' }).secure.certDir, '/pki');
+  assert.throws(() => parseAgentFlags(['--node-ip=node-1'], { hostname: 'x' }), /"node-1" is not an IP address/);
 });
 
 async function freePort(): Promise<number> {
@@ -38,14 +43,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('kubemeter agent on a fixture host: serves the read-only port, stops cleanly on SIGTERM', async (t) => {
+test('kubemeter agent on a fixture host: serves the read-only port, HTTPS with a self-signed certificate in --cert-dir, stops cleanly on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubemeter-cmd-agent-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeGeneratedHost(dir, 2, 2);
   const port = await freePort();
+  const securePort = await freePort();
   const main = new URL('./main.ts', import.meta.url).pathname;
   const child = spawn(process.execPath, [main, 'agent', '--proc-root', join(dir, 'proc'), '--sys-root', join(dir, 'sys'), '--node-name=fixture',
-    '--read-only-port', String(port), '--address=127.0.0.1', '--housekeeping-interval=200ms', '--standalone=false', '--root-dir', dir], {
+    '--read-only-port', String(port), '--address=127.0.0.1', '--housekeeping-interval=200ms', '--standalone=false', '--root-dir', dir,
+    `--port=${securePort}`, `--cert-dir=${join(dir, 'pki')}`, '--node-ip=127.0.0.1,10.9.8.7', '--authorization-mode=AlwaysAllow'], {
     stdio: ['ignore', 'ignore', 'pipe'], env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KUBERNETES_'))),
   });
   let stderr = '';
@@ -63,6 +70,29 @@ test('kubemeter agent on a fixture host: serves the read-only port, stops cleanl
   const own = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const passes = Number(/^kubemeter_agent_housekeeping_passes_total (\d+)$/m.exec(own)?.[1]);
   assert.ok(passes >= 2, `housekeeping keeps running (${passes} passes)`);
+
+  // No --tls-cert-file: the kubelet's kubelet.crt (serving certificate, then its CA) in --cert-dir.
+  const pem = readFileSync(join(dir, 'pki', 'kubelet.crt'), 'utf8');
+  const ca = pem.slice(pem.indexOf('-----END CERTIFICATE-----') + 26);
+  const peer = await new Promise<{ subject: string; san: string }>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: securePort, ca, servername: 'fixture' }, () => {
+      const c = s.getPeerCertificate();
+      resolve({ subject: String(c.subject.CN), san: c.subjectaltname ?? '' });
+      s.end();
+    });
+    s.once('error', reject);
+  });
+  assert.match(peer.subject, /^fixture@\d+$/);
+  for (const name of ['DNS:fixture', 'IP Address:127.0.0.1', 'IP Address:10.9.8.7']) assert.ok(peer.san.includes(name), peer.san);
+  // Authentication is still required (no client CA, no API server for tokens).
+  const denied = await new Promise<number>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: securePort, ca, servername: 'fixture', ALPNProtocols: ['http/1.1'] }, () => s.write('GET /stats/summary HTTP/1.1\r\nHost: fixture\r\nConnection: close\r\n\r\n'));
+    let text = '';
+    s.on('data', (d: Buffer) => (text += d.toString()));
+    s.once('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1])));
+    s.once('error', reject);
+  });
+  assert.equal(denied, 401);
   child.kill('SIGTERM');
   assert.equal(await exited, 0, stderr);
 });

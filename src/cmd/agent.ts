@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
+import { isIP } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { applySecureFlag, defaultSecureFlags, SECURE_FLAG_HELP } from '../auth/flags.ts';
 import type { SecureFlags } from '../auth/flags.ts';
@@ -40,6 +41,8 @@ export interface AgentFlags {
   podmanEndpoint: string;
   standalone: 'auto' | 'true' | 'false';
   authorizationMode: AuthorizationMode;
+  /** `--node-ip`: the node's addresses, named by a self-signed serving certificate; empty = this host's interface addresses. */
+  nodeIps: string[];
   logLevel: LogLevel;
   help: boolean;
   /** Secure port, TLS and delegated auth (`--port`, `--address`, `--tls-*`, `--client-ca-file`, …). */
@@ -54,7 +57,9 @@ const own: readonly (readonly [string, string, string])[] = [
   ['container-runtime-endpoint', 'string', 'CRI socket for pod and container names, e.g. unix:///run/containerd/containerd.sock.'],
   ['kubeconfig', 'string', 'kubeconfig for the Kubernetes API (pod names; TokenReview; SubjectAccessReview). In a pod the in-cluster config is used.'],
   ['address', 'ip', 'IP address to serve on (default 0.0.0.0).'],
-  ['port', 'int', 'HTTPS port with authentication and authorization (default 10250); on when --tls-cert-file and --tls-private-key-file are given; 0 disables.'],
+  ['port', 'int', 'HTTPS port with authentication and authorization (default 10250); 0 disables.'],
+  ['cert-dir', 'string', 'Where the self-signed serving certificate kubelet.crt/kubelet.key is kept (generated when absent) if --tls-cert-file and --tls-private-key-file are not given (default "/var/lib/kubemeter/pki").'],
+  ['node-ip', 'strings', 'IP addresses of the node (comma-separated), named by the self-signed serving certificate (default: the addresses of this host\'s interfaces).'],
   ['read-only-port', 'int', 'Plain HTTP port without authentication (default 10255); 0 disables.'],
   ['proc-root', 'string', 'Where the host\'s /proc is mounted (default "/proc").'],
   ['sys-root', 'string', 'Where the host\'s /sys is mounted (default "/sys").'],
@@ -86,7 +91,7 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
     nodeName: defaults.hostname.toLowerCase(), cgroupRoot: '/', cgroupDriver: 'auto', housekeepingIntervalMs: 10_000,
     containerRuntimeEndpoint: '', kubeconfig: '', readOnlyPort: 10255, procRoot: '/proc', sysRoot: '/sys', rootDir: '/var/lib/kubelet',
     imageFsDir: '', dockerEndpoint: 'unix:///var/run/docker.sock', podmanEndpoint: 'unix:///run/podman/podman.sock', standalone: 'auto',
-    authorizationMode: 'Webhook', logLevel: 'info', help: false, secure,
+    authorizationMode: 'Webhook', nodeIps: [], logLevel: 'info', help: false, secure,
   };
   const changed = new Set<string>();
   for (let i = 0; i < args.length; i++) {
@@ -141,6 +146,13 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
         if (v !== 'Webhook' && v !== 'AlwaysAllow') throw bad(name, v, 'must be Webhook or AlwaysAllow');
         f.authorizationMode = v;
         break;
+      case 'node-ip': {
+        const ips = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+        const badIp = ips.find((x) => isIP(x) === 0);
+        if (badIp !== undefined) throw bad(name, v, `${JSON.stringify(badIp)} is not an IP address`);
+        f.nodeIps = ips;
+        break;
+      }
       case 'log-level':
         if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw bad(name, v, 'must be debug, info, warn or error');
         f.logLevel = v;
@@ -156,6 +168,7 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
 
 /** The `--help` text. */
 export function agentUsage(): string {
+  // cert-dir has its own row: the agent keeps the kubelet's file names there.
   const secureRows = SECURE_FLAG_HELP.filter(([n]) => n !== 'secure-port' && n !== 'bind-address' && n !== 'cert-dir');
   const rows = [...own, ...secureRows].map(([n, t, h]) => `      --${n}${t === '' ? '' : ` ${t}`}\n            ${h}`);
   return ['Usage: kubemeter agent [flags]', '', 'Serve the kubelet\'s /stats/summary and /metrics/resource from this host\'s cgroups.', '', 'Flags:', ...rows, ''].join('\n');
@@ -168,6 +181,18 @@ async function kubeConnection(f: AgentFlags): Promise<ClusterConnection | null> 
   if (f.kubeconfig === '' && (process.env.KUBERNETES_SERVICE_HOST ?? '') === '') return null;
   const { loadInCluster, loadKubeConfig } = await import('../kube/kubeconfig.ts');
   return f.kubeconfig !== '' ? loadKubeConfig({ kubeconfig: f.kubeconfig }) : loadInCluster();
+}
+
+/** This host's non-loopback, non-link-local interface addresses. */
+export function interfaceAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.internal || a.address.toLowerCase().startsWith('fe80:') || a.address.startsWith('169.254.')) continue;
+      out.push(a.address);
+    }
+  }
+  return out;
 }
 
 function firstExisting(paths: readonly string[]): string | undefined {
@@ -254,8 +279,13 @@ export async function run(args: string[]): Promise<number> {
         server.listen(f.readOnlyPort, f.secure.bindAddress, () => resolve());
       });
     }
-    const secure = f.secure.securePort !== 0 && f.secure.tlsCertFile !== '' && f.secure.tlsPrivateKeyFile !== ''
-      ? await (await import('../agent/secure.ts')).startSecurePort({ flags: f.secure, nodeName: f.nodeName, authorizationMode: f.authorizationMode, connection, handler, logger: log })
+    // Like the kubelet, the secure port is served with or without a certificate: without one, a
+    // self-signed pair in --cert-dir names the node (clients then need its CA or to skip checks).
+    const secure = f.secure.securePort !== 0
+      ? await (await import('../agent/secure.ts')).startSecurePort({
+        flags: f.secure, nodeName: f.nodeName, authorizationMode: f.authorizationMode, connection, handler, logger: log,
+        certificateNames: [f.nodeName, hostname(), ...(f.nodeIps.length > 0 ? f.nodeIps : interfaceAddresses())],
+      })
       : undefined;
     log.info('agent serving', {
       cgroup: mounts.version, hybrid: mounts.hybrid, identity: identity.map((p) => p.name).join(',') || 'none', standalone,
