@@ -13,7 +13,7 @@ import { findHelm, helmTemplate, runHelm } from './support/helm.ts';
 import { schemaProblems } from './support/k8s-schema.ts';
 import { at, bindingsOf, containersOf, find, loadManifests, permissionsOf, podSecurityProblems, type K8sObject, type SecurityAllowances } from './support/manifests.ts';
 import { argsProblems, loadFlagSource, type FlagSource } from './support/flags.ts';
-import { agentBindings, agentHostPaths, agentPermissions, readerPermissions, serverBindings, serverPermissions } from './support/expected.ts';
+import { agentBindings, agentHostPaths, agentPermissions, apiServices, readerPermissions, scrapeStatusReaderPermissions, serverBindings, serverPermissions } from './support/expected.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const chartDir = join(repo, 'deploy', 'helm', 'kubemeter');
@@ -62,6 +62,9 @@ test('defaults: secure TLS with a chart-generated CA pinned in the APIService', 
   const objects = await render();
   assert.deepEqual(permissionsOf(find(objects, 'ClusterRole', 'system:metrics-server')), serverPermissions);
   assert.deepEqual(permissionsOf(find(objects, 'ClusterRole', 'system:metrics-server-aggregated-reader')), readerPermissions);
+  const scrapeReader = find(objects, 'ClusterRole', 'system:metrics-server-aggregated-scrape-status-reader');
+  assert.deepEqual(permissionsOf(scrapeReader), scrapeStatusReaderPermissions);
+  assert.equal(scrapeReader.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-view'], 'true');
   assert.deepEqual(bindingsOf(objects, 'kube-system', 'metrics-server'), serverBindings('system:metrics-server'));
   find(objects, 'RoleBinding', 'metrics-server-auth-reader');
   find(objects, 'ClusterRoleBinding', 'metrics-server:system:auth-delegator');
@@ -71,6 +74,14 @@ test('defaults: secure TLS with a chart-generated CA pinned in the APIService', 
   assert.deepEqual(at(api, 'spec', 'service'), { name: 'metrics-server', namespace: 'kube-system', port: 443 });
   const secret = find(objects, 'Secret', 'metrics-server-tls');
   assert.equal(at(api, 'spec', 'caBundle'), at(secret, 'data', 'ca.crt'), 'one certificate for Secret and caBundle');
+  assert.equal(objects.filter((o) => o.kind === 'APIService').length, apiServices.length);
+  for (const { name, group, version } of apiServices) {
+    const other = find(objects, 'APIService', name);
+    assert.deepEqual([at(other, 'spec', 'group'), at(other, 'spec', 'version')], [group, version]);
+    assert.deepEqual(at(other, 'spec', 'service'), at(api, 'spec', 'service'), name);
+    assert.equal(at(other, 'spec', 'caBundle'), at(api, 'spec', 'caBundle'), name);
+    assert.equal(at(other, 'spec', 'insecureSkipTLSVerify'), undefined, name);
+  }
   const pem = (k: string): string => Buffer.from(String(at(secret, 'data', k)), 'base64').toString();
   const ca = new X509Certificate(pem('ca.crt'));
   const leaf = new X509Certificate(pem('tls.crt'));
@@ -114,7 +125,7 @@ test('tls.type kubemeter (self-signed by the server) refuses to render without a
   await assert.rejects(render({ tls: { type: 'kubemeter' } }), /needs apiService.insecureSkipTLSVerify=true or apiService.caBundle/);
   await assert.rejects(render({ tls: { type: 'bogus' } }), /tls.type must be one of/);
   const objects = await render({ tls: { type: 'metrics-server' }, apiService: { insecureSkipTLSVerify: true } });
-  assert.equal(at(find(objects, 'APIService', 'v1beta1.metrics.k8s.io'), 'spec', 'insecureSkipTLSVerify'), true);
+  for (const { name } of apiServices) assert.equal(at(find(objects, 'APIService', name), 'spec', 'insecureSkipTLSVerify'), true, name);
   assert.equal(objects.filter((o) => o.kind === 'Secret').length, 0);
   assert.ok(!(serverContainer(objects).args ?? []).some((a) => a.startsWith('--tls-cert-file')));
 });
@@ -126,9 +137,11 @@ test('tls.type cert-manager: a Certificate, and the CA injector fills the caBund
   assert.ok((at(cert, 'spec', 'dnsNames') as string[]).includes('metrics-server.kube-system.svc'));
   assert.deepEqual(at(cert, 'spec', 'issuerRef'), { group: 'cert-manager.io', kind: 'Issuer', name: 'metrics-server-issuer' });
   find(objects, 'Issuer', 'metrics-server-issuer');
-  const api = find(objects, 'APIService', 'v1beta1.metrics.k8s.io');
-  assert.equal(api.metadata.annotations?.['cert-manager.io/inject-ca-from'], 'kube-system/metrics-server');
-  assert.equal(at(api, 'spec', 'insecureSkipTLSVerify'), undefined);
+  for (const { name } of apiServices) {
+    const api = find(objects, 'APIService', name);
+    assert.equal(api.metadata.annotations?.['cert-manager.io/inject-ca-from'], 'kube-system/metrics-server', name);
+    assert.equal(at(api, 'spec', 'insecureSkipTLSVerify'), undefined, name);
+  }
 });
 
 test('tls.type existingSecret mounts the named Secret and requires its name', async () => {
@@ -183,7 +196,8 @@ test('a release name other than metrics-server gives the chart\'s own names', as
   assert.deepEqual(bindingsOf(objects, 'monitoring', 'km-kubemeter'), serverBindings('system:km-kubemeter'));
   // The auth-reader binding must live in kube-system, where the Role is, whatever the release namespace.
   assert.equal(find(objects, 'RoleBinding', 'km-kubemeter-auth-reader').metadata.namespace, 'kube-system');
-  assert.deepEqual(at(find(objects, 'APIService', 'v1beta1.metrics.k8s.io'), 'spec', 'service'), { name: 'km-kubemeter', namespace: 'monitoring', port: 443 });
+  for (const { name } of apiServices) assert.deepEqual(at(find(objects, 'APIService', name), 'spec', 'service'), { name: 'km-kubemeter', namespace: 'monitoring', port: 443 }, name);
+  find(objects, 'ClusterRole', 'system:km-kubemeter-aggregated-scrape-status-reader');
 });
 
 test('agent.enabled renders the same DaemonSet as deploy/agent-daemonset.yaml', async () => {

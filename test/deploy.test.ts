@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { schemaProblems } from './support/k8s-schema.ts';
 import { at, bindingsOf, containersOf, find, identities, loadManifests, permissionsOf, podSecurityProblems, type K8sObject } from './support/manifests.ts';
 import { argsProblems, loadFlagSource } from './support/flags.ts';
-import { agentBindings, agentHostPaths, agentPermissions, metricsServerIdentities, readerPermissions, serverBindings, serverPermissions } from './support/expected.ts';
+import { agentBindings, agentHostPaths, agentPermissions, apiServices, readerPermissions, scrapeStatusReaderPermissions, serverBindings, serverIdentities, serverPermissions } from './support/expected.ts';
 
 const run = promisify(execFile);
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,6 +34,9 @@ function checkServerInstall(objects: K8sObject[], label: string): void {
 
   assert.deepEqual(permissionsOf(find(objects, 'ClusterRole', 'system:metrics-server')), serverPermissions);
   assert.deepEqual(permissionsOf(find(objects, 'ClusterRole', 'system:aggregated-metrics-reader')), readerPermissions);
+  const scrapeReader = find(objects, 'ClusterRole', 'system:kubemeter-aggregated-scrape-status-reader');
+  assert.deepEqual(permissionsOf(scrapeReader), scrapeStatusReaderPermissions);
+  for (const role of ['admin', 'edit', 'view']) assert.equal(scrapeReader.metadata.labels?.[`rbac.authorization.k8s.io/aggregate-to-${role}`], 'true');
   assert.deepEqual(bindingsOf(objects, 'kube-system', 'metrics-server'), serverBindings('system:metrics-server'));
 
   const svc = find(objects, 'Service', 'metrics-server');
@@ -58,29 +61,36 @@ function checkServerInstall(objects: K8sObject[], label: string): void {
   assert.equal(at(c, 'livenessProbe', 'httpGet', 'path'), '/livez');
   assert.equal(at(c, 'readinessProbe', 'httpGet', 'scheme'), 'HTTPS');
 
-  const api = find(objects, 'APIService', 'v1beta1.metrics.k8s.io');
-  assert.equal(at(api, 'spec', 'group'), 'metrics.k8s.io');
-  assert.equal(at(api, 'spec', 'version'), 'v1beta1');
-  assert.equal(at(api, 'spec', 'groupPriorityMinimum'), 100);
-  assert.equal(at(api, 'spec', 'versionPriority'), 100);
-  assert.deepEqual(at(api, 'spec', 'service'), { name: 'metrics-server', namespace: 'kube-system', port: 443 });
+  // Both groups on the same Service with the same TLS choice (insecureSkipTLSVerify or caBundle).
+  const metricsApi = find(objects, 'APIService', 'v1beta1.metrics.k8s.io');
+  for (const { name, group, version } of apiServices) {
+    const api = find(objects, 'APIService', name);
+    assert.equal(at(api, 'spec', 'group'), group);
+    assert.equal(at(api, 'spec', 'version'), version);
+    assert.equal(at(api, 'spec', 'groupPriorityMinimum'), 100);
+    assert.equal(at(api, 'spec', 'versionPriority'), 100);
+    assert.deepEqual(at(api, 'spec', 'service'), { name: 'metrics-server', namespace: 'kube-system', port: 443 });
+    assert.equal(at(api, 'spec', 'insecureSkipTLSVerify'), at(metricsApi, 'spec', 'insecureSkipTLSVerify'), name);
+    assert.equal(at(api, 'spec', 'caBundle'), at(metricsApi, 'spec', 'caBundle'), name);
+  }
 }
 
-test('components.yaml has exactly the objects of metrics-server, by name', () => {
+test('components.yaml has exactly the objects of metrics-server, by name, plus the scrape.kubemeter.io APIService and reader role', () => {
   const objects = load('components.yaml');
-  assert.deepEqual(identities(objects), metricsServerIdentities);
+  assert.deepEqual(identities(objects), serverIdentities);
   checkServerInstall(objects, 'components.yaml');
   const dep = find(objects, 'Deployment', 'metrics-server');
   assert.equal(at(dep, 'spec', 'replicas'), undefined);
   assert.equal(at(dep, 'spec', 'strategy', 'rollingUpdate', 'maxUnavailable'), 0);
   // A static file cannot carry the cluster's CA: documented, and the same as metrics-server.
   assert.equal(at(find(objects, 'APIService', 'v1beta1.metrics.k8s.io'), 'spec', 'insecureSkipTLSVerify'), true);
+  assert.equal(at(find(objects, 'APIService', 'v1alpha1.scrape.kubemeter.io'), 'spec', 'insecureSkipTLSVerify'), true);
 });
 
 test('high-availability.yaml is components.yaml plus replicas, anti-affinity and a PodDisruptionBudget', () => {
   const base = load('components.yaml');
   const ha = load('high-availability.yaml');
-  assert.deepEqual(identities(ha), [...metricsServerIdentities, 'PodDisruptionBudget/kube-system/metrics-server'].sort());
+  assert.deepEqual(identities(ha), [...serverIdentities, 'PodDisruptionBudget/kube-system/metrics-server'].sort());
   checkServerInstall(ha, 'high-availability.yaml');
   const dep = find(ha, 'Deployment', 'metrics-server');
   assert.equal(at(dep, 'spec', 'replicas'), 2);
@@ -142,9 +152,11 @@ test('kubectl apply -k deploy/ pins the serving CA in the APIService caBundle', 
   const { objects, dir } = await kustomizeSecure(t);
   checkServerInstall(objects.filter((o) => o.kind !== 'Secret'), 'kustomize');
   const ca = readFileSync(join(dir, 'secure', 'ca.crt'));
-  const api = find(objects, 'APIService', 'v1beta1.metrics.k8s.io');
-  assert.equal(at(api, 'spec', 'insecureSkipTLSVerify'), undefined);
-  assert.equal(Buffer.from(String(at(api, 'spec', 'caBundle')), 'base64').toString(), ca.toString());
+  for (const { name } of apiServices) {
+    const api = find(objects, 'APIService', name);
+    assert.equal(at(api, 'spec', 'insecureSkipTLSVerify'), undefined, name);
+    assert.equal(Buffer.from(String(at(api, 'spec', 'caBundle')), 'base64').toString(), ca.toString(), name);
+  }
 
   const secret = objects.find((o) => o.kind === 'Secret');
   assert.ok(secret !== undefined);
@@ -180,6 +192,7 @@ test('the secure kustomization also builds the high-availability variant', async
   checkServerInstall(objects.filter((o) => o.kind !== 'Secret'), 'kustomize HA');
   assert.equal(at(find(objects, 'Deployment', 'metrics-server'), 'spec', 'replicas'), 2);
   assert.ok(at(find(objects, 'APIService', 'v1beta1.metrics.k8s.io'), 'spec', 'caBundle'));
+  assert.ok(at(find(objects, 'APIService', 'v1alpha1.scrape.kubemeter.io'), 'spec', 'caBundle'));
   find(objects, 'PodDisruptionBudget', 'metrics-server');
 });
 
@@ -222,10 +235,18 @@ test('agent-daemonset.yaml: read-only host mounts, non-root, pods on its node on
   assert.ok(c.args?.includes('--node-name=$(NODE_NAME)'));
   assert.equal(at(c, 'env', 0, 'valueFrom', 'fieldRef', 'fieldPath'), 'spec.nodeName');
   assert.equal(at(ds, 'spec', 'template', 'spec', 'tolerations', 0, 'operator'), 'Exists', 'every node');
-  // The agent serves HTTPS only with a certificate: mounted from a Secret, readable by its group.
-  assert.ok(c.args?.includes('--tls-cert-file=/etc/kubemeter/tls/tls.crt'));
-  assert.ok(c.volumeMounts?.some((m) => m.name === 'tls' && m.mountPath === '/etc/kubemeter/tls' && m.readOnly === true));
-  assert.equal(at(ds, 'spec', 'template', 'spec', 'securityContext', 'fsGroup'), 65534);
+  // Nothing to create first: a self-signed certificate naming the node IP, written to an emptyDir.
+  assert.ok(c.args?.includes('--cert-dir=/var/lib/kubemeter/pki'));
+  assert.ok(c.args?.includes('--node-ip=$(HOST_IP)'));
+  assert.ok(!c.args?.some((a) => a.startsWith('--tls-cert-file')));
+  assert.equal(at(c, 'env', 1, 'name'), 'HOST_IP');
+  assert.equal(at(c, 'env', 1, 'valueFrom', 'fieldRef', 'fieldPath'), 'status.hostIP');
+  assert.ok(c.volumeMounts?.some((m) => m.name === 'pki' && m.mountPath === '/var/lib/kubemeter/pki' && m.readOnly !== true));
+  const volumes = at(ds, 'spec', 'template', 'spec', 'volumes') as { name: string; emptyDir?: unknown; secret?: unknown }[];
+  assert.deepEqual(volumes.find((v) => v.name === 'pki')?.emptyDir, { sizeLimit: '1Mi' });
+  assert.ok(!volumes.some((v) => v.secret !== undefined), 'no Secret to create first');
+  // Least privilege by default: the host PID namespace is an option (test/deploy-agent.test.ts).
+  assert.equal(at(ds, 'spec', 'template', 'spec', 'hostPID'), undefined);
 
   const source = await loadFlagSource(repo, 'agent');
   if (source.kind === 'missing') {

@@ -17,6 +17,24 @@ export const metricsServerIdentities: readonly string[] = [
 ];
 
 /**
+ * kubemeter's additions to metrics-server's objects: the second APIService (scrape.kubemeter.io,
+ * per-node scrape statuses) and the aggregated role that lets view/edit/admin read it.
+ */
+export const kubemeterAdditions: readonly string[] = [
+  'APIService//v1alpha1.scrape.kubemeter.io',
+  'ClusterRole//system:kubemeter-aggregated-scrape-status-reader',
+];
+
+/** Every object of components.yaml: metrics-server's, plus kubemeter's additions, sorted. */
+export const serverIdentities: readonly string[] = [...metricsServerIdentities, ...kubemeterAdditions].sort();
+
+/** The APIServices of a server install, both on the same Service with the same TLS settings. */
+export const apiServices: readonly { name: string; group: string; version: string }[] = [
+  { name: 'v1beta1.metrics.k8s.io', group: 'metrics.k8s.io', version: 'v1beta1' },
+  { name: 'v1alpha1.scrape.kubemeter.io', group: 'scrape.kubemeter.io', version: 'v1alpha1' },
+];
+
+/**
  * The server's own permissions: read nodes and pods, and the kubelets' resource endpoints
  * (nodes/metrics for /metrics/resource, nodes/stats for /stats/summary). Nothing more.
  */
@@ -39,6 +57,13 @@ export const readerPermissions: readonly string[] = [
   'metrics.k8s.io pods get',
   'metrics.k8s.io pods list',
   'metrics.k8s.io pods watch',
+];
+
+/** The aggregated scrape-status reader role: scrape.kubemeter.io read access for view/edit/admin. */
+export const scrapeStatusReaderPermissions: readonly string[] = [
+  'scrape.kubemeter.io nodescrapestatuses get',
+  'scrape.kubemeter.io nodescrapestatuses list',
+  'scrape.kubemeter.io nodescrapestatuses watch',
 ];
 
 /**
