@@ -221,7 +221,30 @@ test('agent.enabled renders the same DaemonSet as deploy/agent-daemonset.yaml', 
   assert.ok(serverContainer(objects).args?.includes('--kubelet-use-node-status-port'));
 
   const agentFlags = await loadFlagSource(repo, 'agent');
-  assert.deepEqual(argsProblems(chart.args ?? [], agentFlags), []);
+  assert.deepEqual(argsProblems(withHostIp(chart.args ?? []), agentFlags), []);
+  assert.equal(at(ds, 'spec', 'template', 'spec', 'hostPID'), undefined);
+});
+
+/** The kubelet expands $(HOST_IP) (status.hostIP) before the agent starts. */
+function withHostIp(args: readonly string[]): string[] {
+  return args.map((a) => a.replaceAll('$(HOST_IP)', '10.0.0.5'));
+}
+
+test('agent.tlsSecretName serves a mounted certificate instead of the self-signed one; agent.hostPID joins the host PID namespace', async () => {
+  const objects = await render({ agent: { enabled: true, tlsSecretName: 'agent-tls', hostPID: true } });
+  const ds = find(objects, 'DaemonSet', 'metrics-server-agent');
+  assert.deepEqual(podSecurityProblems(ds, { hostPathVolumes: agentHostPaths }), ['DaemonSet/metrics-server-agent: hostPID']);
+  assert.deepEqual(podSecurityProblems(ds, { hostPathVolumes: agentHostPaths, hostPID: true }), []);
+  assert.equal(at(ds, 'spec', 'template', 'spec', 'hostPID'), true);
+  const c = containersOf(ds)[0]!;
+  assert.ok(c.args?.includes('--tls-cert-file=/etc/kubemeter/tls/tls.crt'));
+  assert.ok(c.args?.includes('--tls-private-key-file=/etc/kubemeter/tls/tls.key'));
+  assert.ok(!c.args?.some((a) => a.startsWith('--cert-dir') || a.startsWith('--node-ip')));
+  assert.deepEqual(c.volumeMounts?.find((m) => m.name === 'tls'), { name: 'tls', mountPath: '/etc/kubemeter/tls', readOnly: true });
+  const volumes = at(ds, 'spec', 'template', 'spec', 'volumes') as { name: string; secret?: { secretName: string } }[];
+  assert.equal(volumes.find((v) => v.name === 'tls')?.secret?.secretName, 'agent-tls');
+  assert.ok(!volumes.some((v) => v.name === 'pki'));
+  assert.deepEqual(argsProblems(c.args ?? [], await loadFlagSource(repo, 'agent')), []);
 });
 
 test('agent.scrapeByServer points the server at the agents\' port', async () => {
