@@ -4,7 +4,7 @@
  * `--node`, more sort keys, `--reverse`, colour on a terminal).
  */
 import type { MetricsClient } from '../client/metrics-client.ts';
-import { FlagError, flagHelp } from './flags.ts';
+import { FlagError, flagHelp } from '../lib/flags.ts';
 import { kubectlErrorMessage } from './kubectl-errors.ts';
 import { connect } from './top-connect.ts';
 import type { FetchContext } from './top-fetch.ts';

@@ -2,7 +2,7 @@
  * Flags of `kubemeter top node|pod`: every flag of kubectl 1.32's top, kubectl's global connection
  * flags, and the opt-in extras. Parsing and validation follow kubectl's order and messages.
  */
-import { FlagError, parseFlags, type FlagSpec } from './flags.ts';
+import { FlagError, parseFlags, type FlagSpec } from '../lib/flags.ts';
 
 /** Output formats: '' is kubectl's table. */
 export type OutputFormat = '' | 'wide' | 'json' | 'yaml';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flagHelp } from '../cli/flags.ts';
+import { flagHelp } from '../lib/flags.ts';
 import { SECURE_FLAG_HELP } from '../auth/flags.ts';
 import { parseServerFlags, serverFlags, type ServerFlags } from './server-flags.ts';
 

@@ -5,7 +5,7 @@
  * (`--nodes-file`, `--kubelet-endpoint`, `--kubelet-max-concurrent-requests`). Parsed with
  * pflag's rules; list flags given several times append, as pflag's StringSlice does.
  */
-import { FlagError, parseFlags, type FlagSpec } from '../cli/flags.ts';
+import { FlagError, parseFlags, type FlagSpec } from '../lib/flags.ts';
 import { applySecureFlag, defaultSecureFlags, SECURE_FLAG_HELP, type SecureFlags } from '../auth/flags.ts';
 import { pathMatcher } from '../auth/authorizer.ts';
 import { formatGoDuration, parseGoDuration } from '../lib/go-format.ts';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { flagHelp } from '../cli/flags.ts';
+import { flagHelp } from '../lib/flags.ts';
 import { ErrorCode, KubemeterError, errorMessage } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { systemClock } from '../lib/clock.ts';

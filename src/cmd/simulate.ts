@@ -4,7 +4,7 @@
  * itself after --duration, or on SIGTERM/SIGINT.
  */
 import { writeFileSync } from 'node:fs';
-import { FlagError, flagHelp, parseFlags, type FlagSpec } from '../cli/flags.ts';
+import { FlagError, flagHelp, parseFlags, type FlagSpec } from '../lib/flags.ts';
 import { parseGoDuration } from '../lib/go-format.ts';
 import { ErrorCode, KubemeterError, errorMessage } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';

@@ -6,7 +6,7 @@
  */
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FlagError, flagHelp, parseFlags, type FlagSpec } from '../cli/flags.ts';
+import { FlagError, flagHelp, parseFlags, type FlagSpec } from '../lib/flags.ts';
 import { ErrorCode, KubemeterError, errorMessage } from '../lib/errors.ts';
 import { parseGoDuration } from '../lib/go-format.ts';
 import { createLogger } from '../lib/log.ts';

@@ -6,7 +6,7 @@
  * 1. `parse<Command>Flags(args)` (`parseServerFlags`, `parseAgentFlags`): the function the command
  *    itself runs, which throws on an unknown flag, a bad value or a bad combination; or
  * 2. `<command>Flags` (`serverFlags`, `agentFlags`): either the `FlagSpec[]` table of
- *    src/cli/flags.ts (parsed with its pflag-compatible `parseFlags`) or a node:util `parseArgs`
+ *    src/lib/flags.ts (parsed with its pflag-compatible `parseFlags`) or a node:util `parseArgs`
  *    options object (parsed strictly).
  * When a command exists but exports neither, the flag names listed by `kubemeter <command> --help`
  * are used (names only, no values); when it does not exist yet, the check is skipped.
@@ -15,7 +15,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify, type ParseArgsOptionsConfig } from 'node:util';
-import { parseFlags, type FlagSpec } from '../../src/cli/flags.ts';
+import { parseFlags, type FlagSpec } from '../../src/lib/flags.ts';
 
 const run = promisify(execFile);
 
