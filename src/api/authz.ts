@@ -3,7 +3,8 @@
  * whether a user may do something, and the decoder of the answer.
  */
 import type { z } from 'zod';
-import { compareGoStrings, goQuote, goStringArray, parseJson } from './json.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
+import { goQuote, goStringArray, parseJson } from './json.ts';
 import { decodeWith, obj, optBool, optLiteral, optObj, optStr } from './schema.ts';
 
 /** The API version of SubjectAccessReview. */

@@ -3,7 +3,8 @@
  * straight into one growing Buffer avoids the intermediate strings (and garbage) of string
  * concatenation; see metrics.ts for the measurements.
  */
-import { compareGoStrings, goQuote } from './json.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
+import { goQuote } from './json.ts';
 
 // Printable ASCII minus `"`, `\`, `<`, `>`, `&`: copied as-is (latin1 = one byte per char).
 const plainAscii = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x5b\x5d-\x7e]*$/;

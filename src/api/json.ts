@@ -4,6 +4,7 @@
  */
 import { ErrorCode, KubemeterError, errorMessage } from '../lib/errors.ts';
 import { formatMetaTime } from '../lib/go-format.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
 
 /** `metav1.Time` in memory: milliseconds since the Unix epoch (UTC), or null for Go's zero time. */
 export type Time = number | null;
@@ -50,21 +51,6 @@ export function goQuote(s: string): string {
     start = i + 1;
   }
   return `${out}${s.slice(start)}"`;
-}
-
-/** Compares strings in UTF-8 byte order, the order Go's encoder uses for map keys. */
-export function compareGoStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // UTF-16 order differs from code-point order only between surrogates and U+E000..U+FFFF.
-    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
-    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 /** A `map[string]string` as Go writes it: keys sorted in byte order. */

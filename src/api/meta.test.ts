@@ -10,7 +10,7 @@ import {
   notFoundStatus, unauthorizedStatus,
 } from './meta.ts';
 import { encodeTable } from './table.ts';
-import { goQuote, indentJson, compareGoStrings, parseJsonExact, FloatLiteral } from './json.ts';
+import { goQuote, indentJson, parseJsonExact, FloatLiteral } from './json.ts';
 
 test('discovery documents are byte-identical to metrics-server', () => {
   assert.equal(metricsAPIResourceListBody(),
@@ -102,13 +102,6 @@ test('indentJson matches json.MarshalIndent layout', () => {
     const compact = JSON.stringify(v);
     assert.equal(indentJson(compact, '  '), JSON.stringify(v, null, 2));
   }), { numRuns: 300 });
-});
-
-test('compareGoStrings orders by UTF-8 bytes', () => {
-  assert.ok(compareGoStrings('\uffff', '😀') < 0); // U+FFFF < U+1F600 although UTF-16 says otherwise
-  assert.ok(compareGoStrings('10', '9') < 0);
-  assert.ok(compareGoStrings('a', 'ab') < 0);
-  assert.equal(compareGoStrings('x', 'x'), 0);
 });
 
 test('parseJsonExact keeps big integers exact and marks float-written integers', () => {

@@ -10,7 +10,8 @@
  * (100–170 MB/s); writing every piece into one Buffer (encode…ListWriter, the fallback for maps
  * with array-index keys) 1,200–1,300 ms; concatenating per-item strings 1,800–2,500 ms (GC-bound).
  */
-import { compareGoStrings, timeJson, timeText, type Time } from './json.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
+import { timeJson, timeText, type Time } from './json.ts';
 import { JsonWriter } from './json-writer.ts';
 import { encodeListMeta, writeObjectMeta, type ListMeta, type ObjectMeta } from './meta.ts';
 

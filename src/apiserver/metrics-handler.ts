@@ -6,7 +6,7 @@
 import { formatGoDuration } from '../lib/go-format.ts';
 import { Quantity } from '../lib/quantity.ts';
 import { andLabelSelectors, everythingLabelSelector, type Labels, type LabelSelector } from '../lib/labels.ts';
-import { byteCompare } from '../lib/go-strings.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
 import { notFoundStatus } from '../api/meta.ts';
 import { encodeNodeMetrics, encodeNodeMetricsList, encodePodMetrics, encodePodMetricsList, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
 import type { NodeUsage, PodUsage } from '../storage/types.ts';
@@ -137,7 +137,7 @@ export class MetricsHandler {
       this.observe(u.timestampMs, nowMs);
       items.push(nodeMetrics(node, u, nowMs));
     }
-    items.sort((a, b) => byteCompare(a.metadata.name ?? '', b.metadata.name ?? ''));
+    items.sort((a, b) => compareGoStrings(a.metadata.name ?? '', b.metadata.name ?? ''));
     return render(req, () => encodeNodeMetricsList(items), (io, v) => nodeMetricsTable(items, io, v));
   }
 
@@ -160,7 +160,7 @@ export class MetricsHandler {
       if (!opts.fields.matches({ 'metadata.name': pod.name, 'metadata.namespace': pod.namespace })) continue;
       selected.push(pod);
     }
-    selected.sort((a, b) => byteCompare(a.namespace, b.namespace) || byteCompare(a.name, b.name));
+    selected.sort((a, b) => compareGoStrings(a.namespace, b.namespace) || compareGoStrings(a.name, b.name));
     const items: PodMetrics[] = [];
     for (const pod of selected) {
       const u = this.options.source.podUsage(pod.namespace, pod.name);

@@ -5,7 +5,7 @@
  * resources beside it.
  */
 import { andLabelSelectors, everythingLabelSelector, type LabelSelector } from '../lib/labels.ts';
-import { byteCompare } from '../lib/go-strings.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
 import { notFoundStatus } from '../api/meta.ts';
 import {
   encodeNodeScrapeStatus, encodeNodeScrapeStatusList, NODE_SCRAPE_STATUSES, SCRAPE_GROUP,
@@ -94,7 +94,7 @@ export class ScrapeStatusHandler {
       if (!selector.matches(node.labels) || !opts.fields.matches({ 'metadata.name': node.name })) continue;
       items.push(nodeScrapeStatus(node, this.o.source.record(node.name), nowMs));
     }
-    items.sort((a, b) => byteCompare(a.metadata.name!, b.metadata.name!));
+    items.sort((a, b) => compareGoStrings(a.metadata.name!, b.metadata.name!));
     return render(req, () => encodeNodeScrapeStatusList(items), (io, v) => nodeScrapeStatusTable(items, io, v, nowMs));
   }
 }

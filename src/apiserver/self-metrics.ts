@@ -6,7 +6,7 @@
  */
 import { ExpositionBuilder } from '../lib/promtext/write.ts';
 import { formatSampleValue } from '../lib/promtext/write.ts';
-import { byteCompare } from '../lib/go-strings.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
 import { readProcessFigures, type ProcessFigures } from './process-metrics.ts';
 
 /** prometheus.DefBuckets */
@@ -105,7 +105,7 @@ export class SelfMetrics {
     const b = new ExpositionBuilder();
     b.family('metrics_server_api_metric_freshness_seconds', 'histogram', '[ALPHA] Freshness of metrics exported');
     writeHistogram(b, 'metrics_server_api_metric_freshness_seconds', [], this.freshness);
-    const nodes = [...this.lastRequest.keys()].sort(byteCompare);
+    const nodes = [...this.lastRequest.keys()].sort(compareGoStrings);
     if (nodes.length > 0) {
       b.family('metrics_server_kubelet_last_request_time_seconds', 'gauge', '[ALPHA] Time of last request performed to Kubelet API since unix epoch in seconds');
       for (const n of nodes) b.sample('metrics_server_kubelet_last_request_time_seconds', ['node', n], this.lastRequest.get(n)!);

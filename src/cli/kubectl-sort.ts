@@ -2,7 +2,7 @@
  * kubectl's metrics sorters (metricsutil/metrics_sorter.go) run through Go's sort.Sort, so that rows
  * with equal keys come out in the same order as kubectl's.
  */
-import { compareGoStrings } from '../api/json.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
 import type { Quantity } from '../lib/quantity.ts';
 import type { ContainerMetricsSample, NodeMetricsSample, PodMetricsSample } from '../client/types.ts';
 import { goSort, goSortArray } from './go-sort.ts';

@@ -7,7 +7,7 @@
 import { formatGoDuration } from '../lib/go-format.ts';
 import { formatMetaTime } from '../lib/go-format.ts';
 import type { Quantity } from '../lib/quantity.ts';
-import { compareGoStrings } from '../api/json.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
 import { topNodes, topPods, percentOf } from '../client/top.ts';
 import type { NodeView } from '../client/core-view.ts';
 import type { Amount, ContainerTop, NodeResourceUsage, NodeTop, PodTop, ResourceUsage } from '../client/types.ts';

@@ -5,7 +5,7 @@
  * which only knows `metadata.name` and `metadata.namespace`.
  */
 import { KubemeterError, ErrorCode } from './errors.ts';
-import { byteCompare, goQuote } from './go-strings.ts';
+import { compareGoStrings, goQuote } from './go-strings.ts';
 
 /** One term of a field selector. */
 export interface FieldRequirement {
@@ -101,7 +101,7 @@ export interface ParseFieldSelectorOptions {
  */
 export function parseFieldSelector(text: string, options: ParseFieldSelectorOptions = {}): FieldSelector {
   const source = options.source ?? 'fieldSelector';
-  const parts = splitTerms(text).sort(byteCompare);
+  const parts = splitTerms(text).sort(compareGoStrings);
   const reqs: FieldRequirement[] = [];
   try {
     for (const part of parts) {

@@ -20,11 +20,26 @@ export function goQuote(s: string): string {
   return out + '"';
 }
 
-/** Byte-order string comparison (Go's `<` on strings) for any Unicode input. */
-export function byteCompare(a: string, b: string): number {
-  if (a === b) return 0;
-  // For BMP-only strings UTF-16 order equals UTF-8 byte order except around surrogates; fall back
-  // to a Buffer comparison only when a surrogate is present.
-  if (/[\ud800-\udfff]/.test(a) || /[\ud800-\udfff]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  return a < b ? -1 : 1;
+/**
+ * Go's `<` on strings: UTF-8 byte order, which is code point order. JavaScript's `<` compares
+ * UTF-16 code units, which differs for characters above U+FFFF versus U+E000–U+FFFF. A lone
+ * surrogate orders as the U+FFFD it becomes when the text is written as UTF-8 (and that Go's
+ * decoders would have made of it).
+ */
+export function compareGoStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Outside the surrogates, code unit order is code point order.
+    if ((x < 0xd800 || x > 0xdfff) && (y < 0xd800 || y > 0xdfff)) return x < y ? -1 : 1;
+    // A surrogate, paired or lone (which needs its neighbours to tell): compare the UTF-8 bytes.
+    // Rare (astral characters), so the allocation stays off the common path.
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  }
+  // One is a prefix of the other in UTF-16, hence also in UTF-8, except when the longer one
+  // completes a pair the shorter one ends half of: U+FFFD's bytes (EF…) are below any 4-byte
+  // sequence (F0…), so the shorter one still comes first.
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }

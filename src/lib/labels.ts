@@ -5,7 +5,7 @@
  * so they are reproduced character for character (including the `<nil>:` field path).
  */
 import { KubemeterError, ErrorCode } from './errors.ts';
-import { byteCompare, goQuote } from './go-strings.ts';
+import { compareGoStrings, goQuote } from './go-strings.ts';
 
 /** A label map as found in object metadata. */
 export type Labels = Readonly<Record<string, string>>;
@@ -222,7 +222,7 @@ function newRequirement(key: string, operator: LabelOperator, values: string[]):
 
 /** Sorted unique values (Go `sets.String.List()`), compared by UTF-16 code units like byte order for ASCII. */
 function sortedSet(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(byteCompare);
+  return [...new Set(values)].sort(compareGoStrings);
 }
 
 class Parser {
@@ -361,7 +361,7 @@ function requirementMatches(r: LabelRequirement, labels: Labels | undefined): bo
 }
 
 function requirementString(r: LabelRequirement): string {
-  const vals = r.values.length === 1 ? r.values[0]! : [...r.values].sort(byteCompare).join(',');
+  const vals = r.values.length === 1 ? r.values[0]! : [...r.values].sort(compareGoStrings).join(',');
   switch (r.operator) {
     case 'exists': return r.key;
     case '!': return `!${r.key}`;
@@ -378,7 +378,7 @@ function requirementString(r: LabelRequirement): string {
 
 /** A selector from requirements (sorted stably by key, like `internalSelector.Add`). */
 export function labelSelectorOf(requirements: readonly LabelRequirement[]): LabelSelector {
-  const reqs = [...requirements].sort((a, b) => byteCompare(a.key, b.key));
+  const reqs = [...requirements].sort((a, b) => compareGoStrings(a.key, b.key));
   return {
     requirements: reqs,
     matches: (labels) => reqs.every((r) => requirementMatches(r, labels)),

@@ -10,7 +10,7 @@ import { badRequestStatus, methodNotSupportedStatus, notFoundStatus, type Status
 import { jsonResponse, statusResponse, type ApiRequest, type ApiResponse } from '../apiserver/http.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { parseFieldSelector, type FieldSelector } from '../lib/fields.ts';
-import { byteCompare } from '../lib/go-strings.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
 import { parseLabelSelector, type LabelSelector } from '../lib/labels.ts';
 import { nodeObject, podObject, type NodeDescription, type PodDescription } from './core-objects.ts';
 
@@ -108,7 +108,7 @@ export function handleCoreApi(req: ApiRequest, source: CoreSource): ApiResponse 
     }
     const sel = selectors(req, nodeFields);
     if (!('kind' in sel)) return statusResponse(req, sel);
-    const items = nodes.filter((n) => sel.labels.matches(n.labels) && sel.fields.matches(nodeFieldSet(n))).sort((a, b) => byteCompare(a.name, b.name));
+    const items = nodes.filter((n) => sel.labels.matches(n.labels) && sel.fields.matches(nodeFieldSet(n))).sort((a, b) => compareGoStrings(a.name, b.name));
     return jsonResponse(req, 200, listJson('NodeList', source.resourceVersion(), items.map(nodeObject)));
   }
   if (resource === 'pods') {
@@ -120,7 +120,7 @@ export function handleCoreApi(req: ApiRequest, source: CoreSource): ApiResponse 
     const sel = selectors(req, podFields);
     if (!('kind' in sel)) return statusResponse(req, sel);
     const items = pods.filter((p) => sel.labels.matches(p.labels) && sel.fields.matches(podFieldSet(p)))
-      .sort((a, b) => byteCompare(a.namespace, b.namespace) || byteCompare(a.name, b.name));
+      .sort((a, b) => compareGoStrings(a.namespace, b.namespace) || compareGoStrings(a.name, b.name));
     return jsonResponse(req, 200, listJson('PodList', source.resourceVersion(), items.map(podObject)));
   }
   return statusResponse(req, notFound);

@@ -14,7 +14,7 @@
  */
 import type { ContainerSample, NodeScrape, NodeUsage, PodUsage, ContainerUsage, UsageSample } from './types.ts';
 import { rateBetween, type RateError, type StoredPoint } from './rate.ts';
-import { byteCompare } from '../lib/go-strings.ts';
+import { compareGoStrings } from '../lib/go-strings.ts';
 
 /** metrics-server's `freshContainerMinMetricsResolution`: younger containers wait for a second scrape. */
 export const freshContainerMinAgeMs = 10_000;
@@ -219,7 +219,7 @@ export class MetricsStore {
       if (!hadLast) sameSet = false;
       next.push(state);
     }
-    if (!sameSet) pod.containers = next.sort((a, b) => byteCompare(a.name, b.name));
+    if (!sameSet) pod.containers = next.sort((a, b) => compareGoStrings(a.name, b.name));
   }
 
   private updateContainer(pod: PodState, s: ContainerState, sample: ContainerSample, hadLast: boolean): void {
@@ -318,7 +318,7 @@ export class MetricsStore {
     if (this.sortedPodsCache === undefined) {
       const all: PodState[] = [];
       for (const ns of this.pods.values()) for (const p of ns.values()) all.push(p);
-      all.sort((a, b) => byteCompare(a.namespace, b.namespace) || byteCompare(a.name, b.name));
+      all.sort((a, b) => compareGoStrings(a.namespace, b.namespace) || compareGoStrings(a.name, b.name));
       this.sortedPodsCache = all;
     }
     return this.sortedPodsCache;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseExposition } from './parse.ts';
-import { compareGoStrings, ExpositionBuilder, formatSampleValue, normalizeFamilies, writeExposition } from './write.ts';
+import { ExpositionBuilder, formatSampleValue, normalizeFamilies, writeExposition } from './write.ts';
 import type { Family } from './types.ts';
 
 const eks = readFileSync(new URL('./testdata/kubelet-resource-eks.txt', import.meta.url), 'utf8');
@@ -96,16 +96,3 @@ test('normalizeFamilies sorts like client_golang and leaves its input alone', ()
   );
 });
 
-test('compareGoStrings is UTF-8 byte order', () => {
-  const astral = '\u{1F600}';
-  assert.ok('\uFFFD' < astral === false, 'JS order differs here');
-  assert.ok(compareGoStrings('\uFFFD', astral) < 0);
-  assert.ok(compareGoStrings('a', 'b') < 0);
-  assert.ok(compareGoStrings('ab', 'a') > 0);
-  assert.equal(compareGoStrings('x', 'x'), 0);
-  assert.deepEqual(
-    [astral, '\uFFFD', 'z', 'Z'].sort(compareGoStrings),
-    ['Z', 'z', '\uFFFD', astral],
-  );
-  assert.equal(Buffer.compare(Buffer.from('\uFFFD'), Buffer.from(astral)), -1);
-});

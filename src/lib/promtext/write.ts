@@ -7,7 +7,11 @@
  * The writer keeps the given order; `normalizeFamilies` applies the registry's ordering first.
  */
 import { formatGoFloat } from '../go-format.ts';
+import { compareGoStrings } from '../go-strings.ts';
 import type { Family, MetricType, Sample } from './types.ts';
+
+/** Go's byte-wise string order, the order of the registry's families and labels (kept here for existing importers). */
+export { compareGoStrings };
 
 const labelEscapes = /[\\"\n]/;
 const helpEscapes = /[\\\n]/;
@@ -68,24 +72,6 @@ export function writeExposition(families: readonly Family[]): string {
     for (const s of f.samples) b.sample(s.name, s.labels, s.value, s.timestampMs);
   }
   return b.text;
-}
-
-/**
- * Go's byte-wise string order (UTF-8 order equals code point order). JavaScript's `<` compares
- * UTF-16 code units, which differs for characters above U+FFFF versus U+E000–U+FFFF.
- */
-export function compareGoStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (0xD800–0xDFFF) encode code points above every BMP character: lift them above 0xFFFF.
-    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
-    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 /** Pairs sorted by label name. */
