@@ -73,5 +73,10 @@ const tokenReviewSchema: z.ZodType<TokenReview> = obj({
  * KubemeterError(InvalidDocument) naming `source` and the field. The echoed token is dropped.
  */
 export function decodeTokenReview(text: string, source?: string): TokenReview {
-  return decodeWith(tokenReviewSchema, parseJson(text, 'TokenReview', source), 'TokenReview', source);
+  return decodeTokenReviewValue(parseJson(text, 'TokenReview', source), source);
+}
+
+/** `decodeTokenReview` of an already parsed JSON value (for transports that parse the body). */
+export function decodeTokenReviewValue(value: unknown, source?: string): TokenReview {
+  return decodeWith(tokenReviewSchema, value, 'TokenReview', source);
 }

@@ -103,5 +103,10 @@ const sarSchema: z.ZodType<{ status: SubjectAccessReviewStatus }> = obj({
  * Throws KubemeterError(InvalidDocument) naming `source` and the field.
  */
 export function decodeSubjectAccessReview(text: string, source?: string): SubjectAccessReviewStatus {
-  return decodeWith(sarSchema, parseJson(text, 'SubjectAccessReview', source), 'SubjectAccessReview', source).status;
+  return decodeSubjectAccessReviewValue(parseJson(text, 'SubjectAccessReview', source), source);
+}
+
+/** `decodeSubjectAccessReview` of an already parsed JSON value (for transports that parse the body). */
+export function decodeSubjectAccessReviewValue(value: unknown, source?: string): SubjectAccessReviewStatus {
+  return decodeWith(sarSchema, value, 'SubjectAccessReview', source).status;
 }

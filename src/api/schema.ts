@@ -148,11 +148,11 @@ export const optStringMap = z.preprocess(
   z.record(z.string(), z.string({ error: 'expected a string' }), { error: 'expected an object of strings' }).optional(),
 );
 
-/** `map[string][]string` with `omitempty` (user extra); null or missing → undefined. */
+/** `map[string][]string` with `omitempty` (user extra); null or missing → undefined, a null entry → empty (a nil slice). */
 export const optStringListMap = z.preprocess(
   nullToUndefined,
   z
-    .record(z.string(), z.array(z.string({ error: 'expected a string' }), { error: 'expected an array of strings' }), {
+    .record(z.string(), z.preprocess(nullToEmpty, z.array(z.string({ error: 'expected a string' }), { error: 'expected an array of strings' })), {
       error: 'expected an object of string arrays',
     })
     .optional(),

@@ -4,45 +4,19 @@
  * a user may do something. Transient failures (network, 5xx, 429) are retried a few times with
  * backoff, as the webhook clients of k8s.io/apiserver do.
  */
+import { AUTHENTICATION_API_VERSION, decodeTokenReviewValue, type TokenReviewSpec, type TokenReviewStatus, type UserInfo } from '../api/authn.ts';
+import { AUTHORIZATION_API_VERSION, decodeSubjectAccessReviewValue, type SubjectAccessReviewSpec, type SubjectAccessReviewStatus } from '../api/authz.ts';
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
 import type { KubeClient } from './client.ts';
 import { KubeHttpError } from './http-error.ts';
 import type { Sleep } from './backoff.ts';
 import { realSleep } from './backoff.ts';
 
-/** The user a TokenReview returns. */
-export interface ReviewedUser {
-  username: string;
-  uid: string;
-  groups: string[];
-  extra: Record<string, string[]>;
-}
+/** A TokenReview's `status` with Go's zero values for absent fields (what the auth layer reads). */
+export type TokenVerdict = Required<Omit<TokenReviewStatus, 'user'>> & { user: Required<UserInfo> };
 
-/** `status` of a TokenReview. */
-export interface TokenReviewStatus {
-  authenticated: boolean;
-  user: ReviewedUser;
-  audiences: string[];
-  error: string;
-}
-
-/** `spec` of a SubjectAccessReview. */
-export interface SubjectAccessReviewSpec {
-  resourceAttributes?: { namespace?: string; verb?: string; group?: string; version?: string; resource?: string; subresource?: string; name?: string };
-  nonResourceAttributes?: { path?: string; verb?: string };
-  user?: string;
-  groups?: string[];
-  extra?: Record<string, string[]>;
-  uid?: string;
-}
-
-/** `status` of a SubjectAccessReview. */
-export interface SubjectAccessReviewStatus {
-  allowed: boolean;
-  denied: boolean;
-  reason: string;
-  evaluationError: string;
-}
+/** A SubjectAccessReview's `status` with Go's zero values for absent fields. */
+export type AccessVerdict = Required<SubjectAccessReviewStatus>;
 
 /** Options shared by both review calls. */
 export interface ReviewOptions {
@@ -57,37 +31,34 @@ export interface ReviewOptions {
 const TOKEN_REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
 const ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const strOf = (v: unknown): string => (typeof v === 'string' ? v : '');
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
-function statusOf(v: unknown, kind: string, source: string): Obj {
-  if (!isObj(v) || v['kind'] !== kind) throw new KubemeterError(ErrorCode.InvalidDocument, `${source}: answer is not a ${kind}`, { source });
-  const st = v['status'];
-  if (st === undefined || st === null) return {};
-  if (!isObj(st)) throw new KubemeterError(ErrorCode.InvalidDocument, `${source}: ${kind}.status is not an object`, { source });
-  return st;
+/**
+ * Requires `kind` to name the review (the decoders of src/api, like Go's, also accept an answer
+ * without one); an answer of another kind is a misrouted request.
+ */
+function requireKind(v: unknown, kind: string, source: string): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || (v as Record<string, unknown>)['kind'] !== kind) {
+    throw new KubemeterError(ErrorCode.InvalidDocument, `${source}: answer is not a ${kind}`, { source });
+  }
 }
 
-/** Decode a TokenReview answer. */
-export function decodeTokenReview(v: unknown, source: string): TokenReviewStatus {
-  const st = statusOf(v, 'TokenReview', source);
-  const u = isObj(st['user']) ? st['user'] : {};
-  const extra: Record<string, string[]> = {};
-  if (isObj(u['extra'])) for (const [k, vals] of Object.entries(u['extra'])) extra[k] = strList(vals);
+/** Decode a TokenReview answer (a JSON value); missing fields are Go's zero values. */
+export function decodeTokenVerdict(v: unknown, source: string): TokenVerdict {
+  requireKind(v, 'TokenReview', source);
+  const st = decodeTokenReviewValue(v, source).status;
+  const u = st.user ?? {};
   return {
-    authenticated: st['authenticated'] === true,
-    user: { username: strOf(u['username']), uid: strOf(u['uid']), groups: strList(u['groups']), extra },
-    audiences: strList(st['audiences']),
-    error: strOf(st['error']),
+    authenticated: st.authenticated ?? false,
+    user: { username: u.username ?? '', uid: u.uid ?? '', groups: u.groups ?? [], extra: u.extra ?? {} },
+    audiences: st.audiences ?? [],
+    error: st.error ?? '',
   };
 }
 
-/** Decode a SubjectAccessReview answer. */
-export function decodeSubjectAccessReview(v: unknown, source: string): SubjectAccessReviewStatus {
-  const st = statusOf(v, 'SubjectAccessReview', source);
-  return { allowed: st['allowed'] === true, denied: st['denied'] === true, reason: strOf(st['reason']), evaluationError: strOf(st['evaluationError']) };
+/** Decode a SubjectAccessReview answer (a JSON value); a missing `allowed` or `denied` is false. */
+export function decodeAccessVerdict(v: unknown, source: string): AccessVerdict {
+  requireKind(v, 'SubjectAccessReview', source);
+  const st = decodeSubjectAccessReviewValue(v, source);
+  return { allowed: st.allowed, denied: st.denied ?? false, reason: st.reason ?? '', evaluationError: st.evaluationError ?? '' };
 }
 
 function transient(e: unknown): boolean {
@@ -111,15 +82,15 @@ async function withRetries<T>(o: ReviewOptions, call: () => Promise<T>): Promise
 }
 
 /** POST a TokenReview for `token`. */
-export function reviewToken(client: Pick<KubeClient, 'postJSON'>, token: string, options: ReviewOptions & { audiences?: string[] } = {}): Promise<TokenReviewStatus> {
-  const spec: Obj = { token };
-  if (options.audiences !== undefined && options.audiences.length > 0) spec['audiences'] = options.audiences;
-  const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec };
-  return withRetries(options, () => client.postJSON(TOKEN_REVIEWS, body, { decode: decodeTokenReview, signal: options.signal, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: 1 << 20 }));
+export function reviewToken(client: Pick<KubeClient, 'postJSON'>, token: string, options: ReviewOptions & { audiences?: string[] } = {}): Promise<TokenVerdict> {
+  const spec: TokenReviewSpec = { token };
+  if (options.audiences !== undefined && options.audiences.length > 0) spec.audiences = options.audiences;
+  const body = { apiVersion: AUTHENTICATION_API_VERSION, kind: 'TokenReview', spec };
+  return withRetries(options, () => client.postJSON(TOKEN_REVIEWS, body, { decode: decodeTokenVerdict, signal: options.signal, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: 1 << 20 }));
 }
 
 /** POST a SubjectAccessReview for `spec`. */
-export function reviewAccess(client: Pick<KubeClient, 'postJSON'>, spec: SubjectAccessReviewSpec, options: ReviewOptions = {}): Promise<SubjectAccessReviewStatus> {
-  const body = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec };
-  return withRetries(options, () => client.postJSON(ACCESS_REVIEWS, body, { decode: decodeSubjectAccessReview, signal: options.signal, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: 1 << 20 }));
+export function reviewAccess(client: Pick<KubeClient, 'postJSON'>, spec: SubjectAccessReviewSpec, options: ReviewOptions = {}): Promise<AccessVerdict> {
+  const body = { apiVersion: AUTHORIZATION_API_VERSION, kind: 'SubjectAccessReview', spec };
+  return withRetries(options, () => client.postJSON(ACCESS_REVIEWS, body, { decode: decodeAccessVerdict, signal: options.signal, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: 1 << 20 }));
 }
