@@ -28,6 +28,7 @@ export interface ScrapeLoopOptions {
   nodeSelector: LabelSelector;
   resolutionMs: number;
   requestTimeoutMs: number;
+  /** Kubelet requests in flight at once. */
   concurrency: number;
   clock: Clock;
   logger: Logger;

@@ -2,35 +2,19 @@
  * `kubemeter server` composed: cluster view (Kubernetes or a nodes file) → scrape loop → store →
  * metrics.k8s.io (and scrape.kubemeter.io, the per-node scrape outcomes) over authenticated HTTPS. Nothing here parses flags or exits; see src/cmd/server.ts.
  */
-import type { Clock } from '../lib/clock.ts';
-import type { LabelSelector } from '../lib/labels.ts';
-import type { Logger } from '../lib/log.ts';
 import { MetricsHandler, type MetricsSource } from '../apiserver/metrics-handler.ts';
 import { ScrapeStatusHandler } from '../apiserver/scrape-status-handler.ts';
 import { createApiRouter, type VersionInfo } from '../apiserver/router.ts';
 import { builtinChecks, type HealthCheck } from '../apiserver/health.ts';
 import { SelfMetrics } from '../apiserver/self-metrics.ts';
 import type { ApiRequest, ApiResponse } from '../apiserver/http.ts';
-import type { KubeletAddressOptions } from '../scraper/address.ts';
-import type { KubeletClient } from '../scraper/kubelet-client.ts';
 import { MetricsStore } from '../storage/store.ts';
 import { ScrapeStatusStore } from '../storage/scrape-status.ts';
-import type { ClusterView } from './cluster.ts';
-import { ScrapeLoop } from './loop.ts';
+import { ScrapeLoop, type ScrapeLoopOptions } from './loop.ts';
 import { serveApi, type ServeOptions, type Serving } from './serve.ts';
 
-/** Everything the server needs. */
-export interface MetricsServerOptions {
-  cluster: ClusterView;
-  client: KubeletClient;
-  address: KubeletAddressOptions;
-  nodeSelector: LabelSelector;
-  resolutionMs: number;
-  requestTimeoutMs: number;
-  /** Kubelet requests in flight at once. */
-  concurrency: number;
-  clock: Clock;
-  logger: Logger;
+/** Everything the server needs: the scrape loop's options (the server makes its stores) and the version it reports. */
+export interface MetricsServerOptions extends Omit<ScrapeLoopOptions, 'store' | 'scrapeStatus' | 'selfMetrics'> {
   version: VersionInfo;
 }
 
