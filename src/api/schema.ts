@@ -86,9 +86,8 @@ export const optStr = leaf('a string', (v) => (isAbsent(v) ? undefined : typeof 
 export const optBool = leaf('a boolean', (v) => (isAbsent(v) ? undefined : typeof v === 'boolean' ? v : INVALID)).optional();
 /** bool; required. */
 export const bool = leaf('a boolean', (v) => (typeof v === 'boolean' ? v : INVALID));
-/** `metav1.Time`: RFC 3339 text or null (missing → null, Go's zero time; `0001-01-01T00:00:00Z` → null). */
-export const time = leaf('an RFC 3339 time or null', (v): Time | Invalid => {
-  if (isAbsent(v)) return null;
+/** A present `metav1.Time` value: RFC 3339 text, Go's zero time as null. */
+function metaTimeOf(v: unknown): Time | Invalid {
   if (typeof v !== 'string') return INVALID;
   try {
     const ms = parseMetaTime(v);
@@ -96,20 +95,13 @@ export const time = leaf('an RFC 3339 time or null', (v): Time | Invalid => {
   } catch {
     return INVALID;
   }
-})
+}
+/** `metav1.Time`: RFC 3339 text or null (missing → null, Go's zero time; `0001-01-01T00:00:00Z` → null). */
+export const time = leaf('an RFC 3339 time or null', (v): Time | Invalid => (isAbsent(v) ? null : metaTimeOf(v)))
   .optional()
   .transform((v): Time => v ?? null);
 /** `*metav1.Time` (omitempty): RFC 3339 text; null or missing → undefined. */
-export const optTime = leaf('an RFC 3339 time or null', (v): Time | undefined | Invalid => {
-  if (isAbsent(v)) return undefined;
-  if (typeof v !== 'string') return INVALID;
-  try {
-    const ms = parseMetaTime(v);
-    return ms === GO_ZERO_TIME_MS ? null : ms;
-  } catch {
-    return INVALID;
-  }
-}).optional();
+export const optTime = leaf('an RFC 3339 time or null', (v): Time | undefined | Invalid => (isAbsent(v) ? undefined : metaTimeOf(v))).optional();
 
 /** Milliseconds of Go's zero `time.Time` (0001-01-01T00:00:00Z), which `metav1.Time` writes as null. */
 export const GO_ZERO_TIME_MS = -62135596800000;
