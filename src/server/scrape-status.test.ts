@@ -6,19 +6,12 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ManualClock } from '../lib/clock.ts';
-import { silentLogger } from '../lib/log.ts';
-import { everythingLabelSelector, parseLabelSelector } from '../lib/labels.ts';
-import { KubeletClient } from '../scraper/kubelet-client.ts';
+import type { ManualClock } from '../lib/clock.ts';
 import { apiRequest } from '../apiserver/http.ts';
 import { decodeNodeScrapeStatus, decodeNodeScrapeStatusList, type NodeScrapeStatus } from '../api/scrape-status.ts';
-import { MetricsServer } from './server.ts';
-import { NodesFileView } from './nodes-file.ts';
-import { startFakeKubelet, type FakeKubelet } from '../../test/support/fake-kubelet.ts';
-import { createTestPki } from '../../test/support/pki.ts';
+import type { MetricsServer } from './server.ts';
+import type { FakeKubelet } from '../../test/support/fake-kubelet.ts';
+import { startNodesFileServer } from '../../test/support/nodes-file-server.ts';
 
 const T0 = Date.UTC(2026, 7, 4, 10, 15, 0);
 const BASE = '/apis/scrape.kubemeter.io/v1alpha1/nodescrapestatuses';
@@ -35,13 +28,23 @@ interface Rig {
 }
 
 async function rig(t: TestContext, nodeSelector = ''): Promise<Rig> {
-  const pki = createTestPki();
-  t.after(() => pki.cleanup());
-  const ca = pki.ca('kubelet-ca');
-  const serving = pki.issue(ca, { commonName: 'kubelet', ipAddresses: ['127.0.0.1'], usage: 'server' });
-  const good = await startFakeKubelet({ tls: serving, nodeName: 'node-a' });
-  const bad = await startFakeKubelet({ tls: serving, nodeName: 'node-b' });
-  t.after(() => Promise.all([good.close(), bad.close()]));
+  const { kubelets: [good, bad], clock, server, get } = await startNodesFileServer(t, {
+    nodes: ['node-a', 'node-b'],
+    nodesYaml: ([a, b]) => [
+      `- {name: node-a, address: 127.0.0.1, port: ${a}, labels: {role: web}}`,
+      `- {name: node-b, address: 127.0.0.1, port: ${b}, labels: {role: infra}}`,
+      '- {name: node-c, address: 127.0.0.1, port: 1, labels: {role: web}}',
+      // Only InternalIP addresses are used: node-d (a host name) has no usable address.
+      '- {name: node-d, address: node-d.invalid, port: 10250, labels: {role: edge}}',
+      '',
+    ].join('\n'),
+    startMs: T0 + 5_000,
+    nodeSelector,
+    requestTimeoutMs: 1_000,
+    concurrency: 4,
+    dirPrefix: 'kubemeter-scrape-',
+  });
+  assert.ok(good !== undefined && bad !== undefined);
   for (const k of [good, bad]) {
     k.state.timestampMs = T0;
     const c = k.container('default', `web-${k.state.nodeName}`, 'app');
@@ -50,36 +53,6 @@ async function rig(t: TestContext, nodeSelector = ''): Promise<Rig> {
   }
   good.container('default', 'db', 'postgres').cpuNs = 5n;
   good.container('default', 'db', 'postgres').workingSetBytes = 1;
-  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-scrape-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const nodesFile = join(dir, 'nodes.yaml');
-  writeFileSync(nodesFile, [
-    `- {name: node-a, address: 127.0.0.1, port: ${good.port}, labels: {role: web}}`,
-    `- {name: node-b, address: 127.0.0.1, port: ${bad.port}, labels: {role: infra}}`,
-    '- {name: node-c, address: 127.0.0.1, port: 1, labels: {role: web}}',
-    '- {name: node-d, address: node-d.invalid, port: 10250, labels: {role: edge}}',
-    '',
-  ].join('\n'));
-  const clock = new ManualClock(T0 + 5_000);
-  const client = new KubeletClient({ caPem: ca.certPem });
-  t.after(() => client.close());
-  const server = new MetricsServer({
-    cluster: new NodesFileView({ path: nodesFile, logger: silentLogger }),
-    client,
-    // Only InternalIP: node-d (a host name) has no usable address.
-    address: { preferredAddressTypes: ['InternalIP'], port: 10250, useNodeStatusPort: true, scheme: 'https', endpoint: 'resource' },
-    nodeSelector: nodeSelector === '' ? everythingLabelSelector : parseLabelSelector(nodeSelector),
-    resolutionMs: 15_000,
-    requestTimeoutMs: 1_000,
-    concurrency: 4,
-    clock,
-    logger: silentLogger,
-    version: { major: '0', minor: '1', gitVersion: 'v0.1.0', gitCommit: '', gitTreeState: '', buildDate: '', goVersion: 'node', compiler: 'v8', platform: 'linux/amd64' },
-  });
-  const get = (path: string, accept = ''): { status: number; body: string } => {
-    const r = server.handle(apiRequest('GET', path, { accept }));
-    return { status: r.status, body: r.body };
-  };
   return {
     good, bad, clock, server, get,
     status: (name) => decodeNodeScrapeStatus(get(`${BASE}/${name}`).body).status,

@@ -10,22 +10,18 @@ import https from 'node:https';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { ManualClock } from '../lib/clock.ts';
-import { silentLogger } from '../lib/log.ts';
-import { everythingLabelSelector } from '../lib/labels.ts';
 import type { ClusterConnection } from '../kube/kubeconfig.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
 import { defaultSecureFlags, type SecureFlags } from '../auth/flags.ts';
-import { KubeletClient } from '../scraper/kubelet-client.ts';
 import { apiRequest } from '../apiserver/http.ts';
-import { MetricsServer } from './server.ts';
-import { NodesFileView } from './nodes-file.ts';
+import type { MetricsServer } from './server.ts';
 import type { Serving } from './serve.ts';
-import { startFakeKubelet, type FakeKubelet } from '../../test/support/fake-kubelet.ts';
+import type { FakeKubelet } from '../../test/support/fake-kubelet.ts';
 import { startFakeApiserver, type FakeApiserver, type SarSpec, type SarStatus } from '../../test/support/fake-apiserver.ts';
-import { createTestPki, type TestCa, type TestCert, type TestPki } from '../../test/support/pki.ts';
+import { startNodesFileServer } from '../../test/support/nodes-file-server.ts';
+import type { TestCa, TestCert, TestPki } from '../../test/support/pki.ts';
 
 const run = promisify(execFile);
 
@@ -93,37 +89,22 @@ export interface SecureRigOptions {
 
 /** Build the world; everything is closed in `t.after`. */
 export async function secureRig(t: After, o: SecureRigOptions = {}): Promise<SecureRig> {
-  const pki = createTestPki();
-  t.after(() => pki.cleanup());
+  const T0 = Date.UTC(2026, 7, 4, 10, 15, 0);
+  const { pki, kubelets: [kubelet], clock: metricsClock, server, dir } = await startNodesFileServer(t, {
+    nodes: ['node-a'],
+    nodesYaml: ([port]) => `- {name: node-a, address: 127.0.0.1, port: ${port}}\n`,
+    startMs: T0 + 5_000,
+    requestTimeoutMs: 2_000,
+    concurrency: 2,
+    dirPrefix: 'kubemeter-secure-',
+  });
+  if (kubelet === undefined) throw new Error('no kubelet started');
   const api = await startFakeApiserver();
   t.after(() => api.close());
-  const kubeletCa = pki.ca('kubelet-ca');
-  const kubelet = await startFakeKubelet({ tls: pki.issue(kubeletCa, { commonName: 'kubelet', ipAddresses: ['127.0.0.1'], usage: 'server' }), nodeName: 'node-a' });
-  t.after(() => kubelet.close());
-  const T0 = Date.UTC(2026, 7, 4, 10, 15, 0);
   kubelet.state.timestampMs = T0;
   const app = kubelet.container('default', 'web-1', 'app');
   app.workingSetBytes = 12_533_760;
   app.cpuNs = 1_000_000_000n;
-  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-secure-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const nodesFile = join(dir, 'nodes.yaml');
-  writeFileSync(nodesFile, `- {name: node-a, address: 127.0.0.1, port: ${kubelet.port}}\n`);
-  const kubelets = new KubeletClient({ caPem: kubeletCa.certPem });
-  t.after(() => kubelets.close());
-  const metricsClock = new ManualClock(T0 + 5_000);
-  const server = new MetricsServer({
-    cluster: new NodesFileView({ path: nodesFile, logger: silentLogger }),
-    client: kubelets,
-    address: { preferredAddressTypes: ['InternalIP'], port: 10250, useNodeStatusPort: true, scheme: 'https', endpoint: 'resource' },
-    nodeSelector: everythingLabelSelector,
-    resolutionMs: 15_000,
-    requestTimeoutMs: 2_000,
-    concurrency: 2,
-    clock: metricsClock,
-    logger: silentLogger,
-    version: { major: '0', minor: '1', gitVersion: 'v0.1.0', gitCommit: '', gitTreeState: '', buildDate: '', goVersion: 'node', compiler: 'v8', platform: 'linux/amd64' },
-  });
   // Two scrapes 15 s apart: every endpoint has data to serve.
   await server.loop.tick();
   kubelet.tick(15_000, 250_000_000n);

@@ -5,21 +5,17 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'node:https';
 import { connect } from 'node:http2';
-import { ManualClock } from '../lib/clock.ts';
-import { silentLogger } from '../lib/log.ts';
-import { everythingLabelSelector, parseLabelSelector } from '../lib/labels.ts';
-import { KubeletClient } from '../scraper/kubelet-client.ts';
+import type { ManualClock } from '../lib/clock.ts';
 import { apiRequest } from '../apiserver/http.ts';
-import { MetricsServer } from './server.ts';
-import { NodesFileView } from './nodes-file.ts';
+import type { MetricsServer } from './server.ts';
 import { defaultSecureFlags } from '../auth/flags.ts';
-import { startFakeKubelet, type FakeKubelet } from '../../test/support/fake-kubelet.ts';
+import type { FakeKubelet } from '../../test/support/fake-kubelet.ts';
+import { startNodesFileServer } from '../../test/support/nodes-file-server.ts';
 import { createTestPki } from '../../test/support/pki.ts';
 
 const run = promisify(execFile);
@@ -37,13 +33,21 @@ interface Rig {
 }
 
 async function rig(t: TestContext, nodeSelector = ''): Promise<Rig> {
-  const pki = createTestPki();
-  t.after(() => pki.cleanup());
-  const ca = pki.ca('kubelet-ca');
-  const serving = pki.issue(ca, { commonName: 'kubelet', ipAddresses: ['127.0.0.1'], usage: 'server' });
-  const k1 = await startFakeKubelet({ tls: serving, nodeName: 'node-a' });
-  const k2 = await startFakeKubelet({ tls: serving, nodeName: 'node-b' });
-  t.after(() => Promise.all([k1.close(), k2.close()]));
+  const { kubelets: [k1, k2], clock, server, dir, get } = await startNodesFileServer(t, {
+    nodes: ['node-a', 'node-b'],
+    nodesYaml: ([a, b]) => [
+      `- {name: node-a, address: 127.0.0.1, port: ${a}, labels: {role: web, zone: a}}`,
+      `- {name: node-b, address: 127.0.0.1, port: ${b}, labels: {role: infra, zone: b}}`,
+      `- {name: node-c, address: 127.0.0.1, port: 1, labels: {role: web, zone: c}}`,
+      '',
+    ].join('\n'),
+    startMs: T0 + 5_000,
+    nodeSelector,
+    requestTimeoutMs: 2_000,
+    concurrency: 4,
+    dirPrefix: 'kubemeter-server-',
+  });
+  assert.ok(k1 !== undefined && k2 !== undefined);
   for (const k of [k1, k2]) k.state.timestampMs = T0;
   const web = k1.container('default', 'web-1', 'app');
   web.cpuNs = 100_000_000_000n;
@@ -54,34 +58,6 @@ async function rig(t: TestContext, nodeSelector = ''): Promise<Rig> {
   const dns = k2.container('kube-system', 'coredns-1', 'coredns');
   dns.cpuNs = 4_710_169_000n;
   dns.workingSetBytes = 1_616_273_408;
-  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-server-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const nodesFile = join(dir, 'nodes.yaml');
-  writeFileSync(nodesFile, [
-    `- {name: node-a, address: 127.0.0.1, port: ${k1.port}, labels: {role: web, zone: a}}`,
-    `- {name: node-b, address: 127.0.0.1, port: ${k2.port}, labels: {role: infra, zone: b}}`,
-    `- {name: node-c, address: 127.0.0.1, port: 1, labels: {role: web, zone: c}}`,
-    '',
-  ].join('\n'));
-  const clock = new ManualClock(T0 + 5_000);
-  const client = new KubeletClient({ caPem: ca.certPem });
-  t.after(() => client.close());
-  const server = new MetricsServer({
-    cluster: new NodesFileView({ path: nodesFile, logger: silentLogger }),
-    client,
-    address: { preferredAddressTypes: ['InternalIP'], port: 10250, useNodeStatusPort: true, scheme: 'https', endpoint: 'resource' },
-    nodeSelector: nodeSelector === '' ? everythingLabelSelector : parseLabelSelector(nodeSelector),
-    resolutionMs: 15_000,
-    requestTimeoutMs: 2_000,
-    concurrency: 4,
-    clock,
-    logger: silentLogger,
-    version: { major: '0', minor: '1', gitVersion: 'v0.1.0', gitCommit: '', gitTreeState: '', buildDate: '', goVersion: 'node', compiler: 'v8', platform: 'linux/amd64' },
-  });
-  const get = (path: string, accept = ''): { status: number; body: string } => {
-    const r = server.handle(apiRequest('GET', path, { accept }));
-    return { status: r.status, body: r.body };
-  };
   const cycle = async (): Promise<void> => {
     k1.tick(15_000, 250_000_000n);
     k2.tick(15_012, 1_000_000_000n);
