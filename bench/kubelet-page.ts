@@ -5,6 +5,8 @@
  */
 import { normalizeFamilies, writeExposition } from '../src/lib/promtext/write.ts';
 import type { Family, MetricType, Sample } from '../src/lib/promtext/types.ts';
+// Deterministic, so every run measures the same bytes.
+import { prng } from '../test/support/prng.ts';
 
 /** Options of kubeletResourcePage. */
 export interface PageOptions {
@@ -20,18 +22,6 @@ export interface Page {
   json: string;
   families: Family[];
   samples: number;
-}
-
-/** Deterministic PRNG (mulberry32) so every run measures the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HELP: Record<string, [MetricType, string]> = {

@@ -4,6 +4,7 @@
  * metrics-server serialises them (canonical quantities, RFC 3339 timestamps, Go duration windows).
  * Everything is deterministic for a given seed.
  */
+import { prng } from './prng.ts';
 
 /** A plain JSON object. */
 export type Json = Record<string, unknown>;
@@ -29,18 +30,6 @@ export interface ClusterOptions {
   nowMs?: number;
   /** Share of pods whose container CPU usage is drawn from a handful of values (ties). */
   tieShare?: number;
-}
-
-/** Small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Canonical nanocore CPU quantity, as metrics-server prints it. */
