@@ -11,16 +11,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { cgroupDir, readCgroupMounts, type CgroupMounts } from '../cgroup/mounts.ts';
+import { readCgroupMounts } from '../cgroup/mounts.ts';
 import { readPidStat } from '../cgroup/proc.ts';
 import { Quantity } from '../lib/quantity.ts';
+import { RealCgroups } from '../../test/support/real-cgroups.ts';
 import { runCommand, spawnLogged, type UpProcess } from '../../test/support/up-process.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,16 +29,6 @@ const isRoot = process.getuid?.() === 0;
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 const MiB = 1024 * 1024;
 const USER_HZ = 100;
-
-function dirsOf(mounts: CgroupMounts, name: string): string[] {
-  if (mounts.version === 'v2') return [cgroupDir(mounts.unified!, name)];
-  const seen = new Set<string>();
-  for (const c of ['cpu', 'cpuacct', 'memory'] as const) {
-    const m = mounts.controllers[c];
-    if (m !== undefined) seen.add(cgroupDir(m, name));
-  }
-  return [...seen];
-}
 
 interface Sample {
   timeMs: number;
@@ -101,40 +92,20 @@ test('kubemeter up: real kubectl top node / top pod -A and kubemeter top on real
   const home = mkdtempSync(join(tmpdir(), 'kubemeter-up-'));
   const stateDir = join(home, '.kubemeter');
   const kubeconfig = join(home, '.kube', 'kubemeter.config');
-  const created: string[] = [];
-  const children: ChildProcess[] = [];
+  const cgroups = new RealCgroups(mounts);
   const ups: UpProcess[] = [];
   const timers: { sampler?: NodeJS.Timeout } = {};
 
   t.after(async () => {
     clearInterval(timers.sampler);
     for (const u of ups) await u.kill();
-    for (const c of children) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
-    for (const dir of [...created].reverse()) {
-      for (let attempt = 0; attempt < 50 && existsSync(dir); attempt++) {
-        try {
-          rmdirSync(dir);
-        } catch {
-          await sleep(20);
-        }
-      }
-    }
+    await cgroups.remove();
     rmSync(home, { recursive: true, force: true });
   });
 
-  const mkcg = (name: string): string[] => {
-    const dirs = dirsOf(mounts, name);
-    for (const dir of dirs) {
-      mkdirSync(dir);
-      created.push(dir);
-      if (mounts.version === 'v2') writeFileSync(join(dir, 'cgroup.subtree_control'), '+cpu +memory');
-    }
-    return dirs;
-  };
-  mkcg(slice);
-  const burnerDirs = mkcg(`${slice}/burner.service`);
-  const holderDirs = mkcg(`${slice}/holder.service`);
+  cgroups.create(slice);
+  const burnerDirs = cgroups.create(`${slice}/burner.service`);
+  const holderDirs = cgroups.create(`${slice}/holder.service`);
   const setLimit = (dirs: string[], v1File: string, v2File: string, value: string): void => {
     for (const d of dirs) {
       const f = join(d, mounts.version === 'v2' ? v2File : v1File);
@@ -149,14 +120,8 @@ test('kubemeter up: real kubectl top node / top pod -A and kubemeter top on real
     setLimit(burnerDirs, 'cpu.cfs_quota_us', '', '50000');
     setLimit(holderDirs, 'memory.limit_in_bytes', '', String(256 * MiB));
   }
-  const startIn = (name: string, argv: string[]): ChildProcess => {
-    const moves = dirsOf(mounts, name).map((d) => `echo $$ > '${d}/cgroup.procs'`).join(' && ');
-    const child = spawn('/bin/sh', ['-c', `${moves} && exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    return child;
-  };
-  const burner = startIn(`${slice}/burner.service`, ['/bin/sh', '-c', 'while :; do :; done']);
-  const holder = startIn(`${slice}/holder.service`, [process.execPath, '-e', `globalThis.held = Buffer.alloc(${64 * MiB}, 1); console.log('held'); setInterval(() => {}, 1e6);`]);
+  const burner = cgroups.startIn(`${slice}/burner.service`, ['/bin/sh', '-c', 'while :; do :; done']);
+  const holder = cgroups.startIn(`${slice}/holder.service`, [process.execPath, '-e', `globalThis.held = Buffer.alloc(${64 * MiB}, 1); console.log('held'); setInterval(() => {}, 1e6);`]);
   await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
 
   const samples: Sample[] = [];
