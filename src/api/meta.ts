@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { goQuote, goStringMap, timeJson, type Time } from './json.ts';
-import type { JsonWriter } from './json-writer.ts';
+import { JsonWriter } from './json-writer.ts';
 import { decodeWith, i32, obj, optArr, optLiteral, optObj, optStr, optStringMap, optTime, time } from './schema.ts';
 import { parseJson } from './json.ts';
 
@@ -132,6 +132,33 @@ export function encodeListMeta(m: ListMeta | undefined): string {
   const f = `${s('selfLink', m.selfLink)}${s('resourceVersion', m.resourceVersion)}${s('continue', m.continue)}${
     m.remainingItemCount === undefined ? '' : `,"remainingItemCount":${m.remainingItemCount}`}`;
   return `{${f.slice(1)}}`;
+}
+
+/** What encodeListWith writes. */
+export interface ListBody<T> {
+  kind: string;
+  apiVersion: string;
+  metadata: ListMeta | undefined;
+  items: readonly T[];
+  /** Expected bytes per item, to size the buffer once. */
+  bytesPerItem: number;
+  /** Writes one item after its opening `{"metadata":`. */
+  writeItem: (w: JsonWriter, item: T) => void;
+}
+
+/**
+ * A `…List` body (compact, final newline) written straight into one buffer: kind, apiVersion and
+ * list metadata, then every item, without per-item strings.
+ */
+export function encodeListWith<T>(o: ListBody<T>): string {
+  const w = new JsonWriter(256 + o.items.length * o.bytesPerItem);
+  w.raw(`{"kind":"${o.kind}","apiVersion":"${o.apiVersion}","metadata":${encodeListMeta(o.metadata)},"items":[`);
+  for (let i = 0; i < o.items.length; i++) {
+    w.raw(i === 0 ? '{"metadata":' : ',{"metadata":');
+    o.writeItem(w, o.items[i]!);
+  }
+  w.raw(']}\n');
+  return w.bytes().toString();
 }
 
 /** One cause inside StatusDetails. */

@@ -13,7 +13,7 @@
 import { compareGoStrings } from '../lib/go-strings.ts';
 import { timeJson, timeText, type Time } from './json.ts';
 import { JsonWriter } from './json-writer.ts';
-import { encodeListMeta, writeObjectMeta, type ListMeta, type ObjectMeta } from './meta.ts';
+import { encodeListMeta, encodeListWith, writeObjectMeta, type ListMeta, type ObjectMeta } from './meta.ts';
 
 /** The API group and version. */
 export const METRICS_GROUP_VERSION = 'metrics.k8s.io/v1beta1';
@@ -219,24 +219,10 @@ export function encodePodMetricsList(items: readonly PodMetrics[], metadata?: Li
 
 /** encodeNodeMetricsList through the JsonWriter: same bytes, handles every key. */
 export function encodeNodeMetricsListWriter(items: readonly NodeMetrics[], metadata?: ListMeta): string {
-  const w = new JsonWriter(256 + items.length * 256);
-  w.raw(`{"kind":"NodeMetricsList","apiVersion":"${METRICS_GROUP_VERSION}","metadata":${encodeListMeta(metadata)},"items":[`);
-  for (let i = 0; i < items.length; i++) {
-    w.raw(i === 0 ? '{"metadata":' : ',{"metadata":');
-    writeNode(w, items[i]!);
-  }
-  w.raw(']}\n');
-  return w.bytes().toString();
+  return encodeListWith({ kind: 'NodeMetricsList', apiVersion: METRICS_GROUP_VERSION, metadata, items, bytesPerItem: 256, writeItem: writeNode });
 }
 
 /** encodePodMetricsList through the JsonWriter: same bytes, handles every key. */
 export function encodePodMetricsListWriter(items: readonly PodMetrics[], metadata?: ListMeta): string {
-  const w = new JsonWriter(256 + items.length * 384);
-  w.raw(`{"kind":"PodMetricsList","apiVersion":"${METRICS_GROUP_VERSION}","metadata":${encodeListMeta(metadata)},"items":[`);
-  for (let i = 0; i < items.length; i++) {
-    w.raw(i === 0 ? '{"metadata":' : ',{"metadata":');
-    writePod(w, items[i]!);
-  }
-  w.raw(']}\n');
-  return w.bytes().toString();
+  return encodeListWith({ kind: 'PodMetricsList', apiVersion: METRICS_GROUP_VERSION, metadata, items, bytesPerItem: 384, writeItem: writePod });
 }

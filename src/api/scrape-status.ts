@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { timeJson, type Time } from './json.ts';
 import { JsonWriter } from './json-writer.ts';
-import { encodeListMeta, listMetaSchema, objectMetaSchema, writeObjectMeta, type ListMeta, type ObjectMeta } from './meta.ts';
+import { encodeListWith, listMetaSchema, objectMetaSchema, writeObjectMeta, type ListMeta, type ObjectMeta } from './meta.ts';
 import { decodeWith, i32, obj, optLiteral, optObj, optStr, str, time } from './schema.ts';
 import { parseJson } from './json.ts';
 import type { APIGroup, APIResource } from './discovery.ts';
@@ -142,14 +142,7 @@ export function encodeNodeScrapeStatus(o: NodeScrapeStatus): string {
  * straight into one buffer: 10,000 nodes are a few MB, one pass, no per-item strings.
  */
 export function encodeNodeScrapeStatusList(items: readonly NodeScrapeStatus[], metadata?: ListMeta): string {
-  const w = new JsonWriter(256 + items.length * 320);
-  w.raw(`{"kind":"NodeScrapeStatusList","apiVersion":"${SCRAPE_GROUP_VERSION}","metadata":${encodeListMeta(metadata)},"items":[`);
-  for (let i = 0; i < items.length; i++) {
-    w.raw(i === 0 ? '{"metadata":' : ',{"metadata":');
-    writeItem(w, items[i]!);
-  }
-  w.raw(']}\n');
-  return w.bytes().toString();
+  return encodeListWith({ kind: 'NodeScrapeStatusList', apiVersion: SCRAPE_GROUP_VERSION, metadata, items, bytesPerItem: 320, writeItem });
 }
 
 const count = i32.refine((n) => n >= 0, { message: 'expected a non-negative integer' });
