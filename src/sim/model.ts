@@ -141,8 +141,9 @@ export class NodeModel {
     this.id = id;
     this.name = nodeName(id);
     this.key = hash32(shape.seed, id.index, id.generation);
-    // First-generation nodes booted hours to weeks ago; replacements boot when they appear.
-    this.bootMs = id.generation === 0 ? shape.originMs - Math.round(logUniform(3_600_000, 60 * 86_400_000, this.key, 1)) : shape.originMs;
+    // First-generation nodes booted hours to weeks ago; a replacement's kubelet has been up a
+    // minute when the node joins (it registers after boot), so its first scrape has data.
+    this.bootMs = id.generation === 0 ? shape.originMs - Math.round(logUniform(3_600_000, 60 * 86_400_000, this.key, 1)) : shape.originMs - 60_000;
     this.systemRateCores = 0.05 + 0.25 * unit(this.key, 2);
     this.systemWorkingSetBytes = Math.round((400 + 800 * unit(this.key, 3)) * MIB / PAGE) * PAGE;
     this.offsetMs = Math.floor(unit(this.key, 4) * shape.housekeepingMs);

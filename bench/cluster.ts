@@ -1,0 +1,251 @@
+/**
+ * Benchmark plumbing: simulated kubelets in their own processes (`kubemeter simulate`, sharded so
+ * no process passes the open-file limit), the real `kubemeter server` in another child process
+ * (bench/server-harness.ts) whose CPU and memory are read from inside it, and a client
+ * certificate in system:masters to read the metrics API.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCertificateAuthority, issueCertificate } from '../src/auth/x509-gen.ts';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const main = join(repo, 'src', 'cmd', 'main.ts');
+
+/** A node as written in the nodes file. */
+export interface FileNode {
+  name: string;
+  address: string;
+  port: number;
+  labels: Record<string, string>;
+}
+
+/** A scratch directory removed by `cleanup`. */
+export function scratch(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-bench-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function waitFor(what: string, check: () => boolean, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const start = Date.now();
+    const poll = (): void => {
+      if (check()) return resolvePromise();
+      if (child !== undefined && child.exitCode !== null) return reject(new Error(`${what}: process exited with ${child.exitCode}`));
+      if (Date.now() - start > timeoutMs) return reject(new Error(`${what}: not ready after ${timeoutMs} ms`));
+      setTimeout(poll, 100);
+    };
+    poll();
+  });
+}
+
+function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    c.once('exit', () => {
+      clearTimeout(kill);
+      resolvePromise();
+    });
+    c.kill('SIGTERM');
+  });
+}
+
+/** Simulated kubelets running in child processes. */
+export interface SimCluster {
+  nodesFile: string;
+  nodes: FileNode[];
+  stop(): Promise<void>;
+}
+
+/** Options of startSimCluster. */
+export interface SimClusterOptions {
+  dir: string;
+  nodes: number;
+  podsPerNode: number;
+  containersPerPod: number;
+  faults?: string;
+  addressBase: string;
+  /** Upper bound of the run (the simulators stop by themselves after it). */
+  durationMs: number;
+  extraArgs?: string[];
+}
+
+/** Start `kubemeter simulate` shards (≤ 4,000 nodes each: a listener and a connection per node). */
+export async function startSimCluster(o: SimClusterOptions): Promise<SimCluster> {
+  const shards = Math.max(1, Math.ceil(o.nodes / 4000));
+  const children: ChildProcess[] = [];
+  const files: string[] = [];
+  for (let i = 0; i < shards; i++) {
+    const file = join(o.dir, `nodes-${i}.json`);
+    files.push(file);
+    const args = [main, 'simulate', '--nodes', String(o.nodes), '--pods-per-node', String(o.podsPerNode), '--containers-per-pod', String(o.containersPerPod),
+      '--shard', `${i}/${shards}`, '--tls', '--address-base', o.addressBase, '--nodes-file-out', file, '--duration', `${Math.ceil(o.durationMs / 1000)}s`,
+      ...(o.faults === undefined ? [] : ['--faults', o.faults]), ...(o.extraArgs ?? [])];
+    const c = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr?.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
+    c.on('exit', (code) => {
+      if (code !== 0 && code !== null) process.stderr.write(`simulate shard ${i} exited with ${code}: ${err}\n`);
+    });
+    children.push(c);
+  }
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map(stopChild));
+  };
+  try {
+    for (const [i, f] of files.entries()) await waitFor(`simulate shard ${i}`, () => existsSync(f), 120_000, children[i]);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const nodes = files.flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as FileNode[]);
+  const nodesFile = join(o.dir, 'nodes.json');
+  writeFileSync(nodesFile, JSON.stringify(nodes));
+  return { nodesFile, nodes, stop };
+}
+
+/** A client certificate the server trusts as system:masters. */
+export interface ApiClientCert {
+  caFile: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** Generate a client CA (written to `dir`) and an admin client certificate. */
+export function adminClient(dir: string): ApiClientCert {
+  const ca = createCertificateAuthority({ commonName: 'bench-client-ca' });
+  const caFile = join(dir, 'client-ca.crt');
+  writeFileSync(caFile, ca.certPem);
+  const c = issueCertificate(ca, { commonName: 'bench-admin', organizations: ['system:masters'], usage: 'client' });
+  return { caFile, certPem: c.certPem, keyPem: c.keyPem };
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** CPU (µs) and memory (bytes) of the server process, as it reports them. */
+export interface ServerStats {
+  cpuUs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+/** One "Scrape finished" line of the server's log. */
+export interface TickEvent {
+  durationMs: number;
+  nodeCount: number;
+  failedNodes: number;
+  podCount: number;
+  /** Server stats read right after the line arrived. */
+  stats: ServerStats;
+}
+
+/** The server child process. */
+export interface ServerProcess {
+  pid: number;
+  port: number;
+  /** Completed ticks, in order. */
+  ticks: TickEvent[];
+  stats(options?: { gc?: boolean }): Promise<ServerStats>;
+  /** Resolves when `n` ticks have completed. */
+  waitTicks(n: number, timeoutMs: number): Promise<void>;
+  /** GET an API path with the admin certificate; the body as a Buffer. */
+  get(path: string): Promise<{ status: number; body: Buffer }>;
+  stop(): Promise<void>;
+}
+
+/** Start `kubemeter server` on the simulated cluster. */
+export async function startServer(o: { dir: string; nodesFile: string; client: ApiClientCert; args?: string[] }): Promise<ServerProcess> {
+  const port = await freePort();
+  // KUBEMETER_BENCH_CPU_PROF=DIR writes a V8 CPU profile of the server there (to find hot spots).
+  const args = [
+    ...(process.env.KUBEMETER_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.KUBEMETER_BENCH_CPU_PROF] : []), '--expose-gc', join(repo, 'bench', 'server-harness.ts'),
+    '--nodes-file', o.nodesFile, '--kubelet-insecure-tls', '--secure-port', String(port), '--bind-address', '127.0.0.1',
+    '--cert-dir', join(o.dir, 'server-certs'), '--client-ca-file', o.client.caFile, '--logging-format', 'json', '--v', '2',
+    ...(o.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let nextId = 1;
+  const waiting = new Map<number, (s: ServerStats) => void>();
+  child.on('message', (m: { id: number; cpu: { user: number; system: number }; mem: NodeJS.MemoryUsage }) => {
+    waiting.get(m.id)?.({ cpuUs: m.cpu.user + m.cpu.system, rssBytes: m.mem.rss, heapUsedBytes: m.mem.heapUsed });
+    waiting.delete(m.id);
+  });
+  const stats = (opts: { gc?: boolean } = {}): Promise<ServerStats> => new Promise((resolvePromise, reject) => {
+    const id = nextId++;
+    waiting.set(id, resolvePromise);
+    if (!child.connected) reject(new Error('server process is gone'));
+    else child.send({ id, gc: opts.gc === true });
+  });
+  const ticks: TickEvent[] = [];
+  let serving = false;
+  let pending = '';
+  let lastError = '';
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-1500);
+    pending += d.toString();
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      let rec: Record<string, unknown>;
+      try {
+        rec = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        lastError = line.slice(0, 500);
+        continue;
+      }
+      if (rec.msg === 'Serving securely') serving = true;
+      if (rec.level === 'error' && rec.msg !== 'Failed to scrape node' && rec.msg !== 'Failed to scrape node, timeout to access kubelet') lastError = line.slice(0, 500);
+      if (rec.msg === 'Scrape finished') {
+        const ev = { durationMs: Number(rec.durationMs), nodeCount: Number(rec.nodeCount), failedNodes: Number(rec.failedNodes), podCount: Number(rec.podCount) };
+        void stats().then((s) => ticks.push({ ...ev, stats: s }), () => undefined);
+      }
+    }
+  });
+  const get = (path: string): Promise<{ status: number; body: Buffer }> => new Promise((resolvePromise, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, cert: o.client.certPem, key: o.client.keyPem, rejectUnauthorized: false, timeout: 120_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+  const proc: ServerProcess = {
+    pid: child.pid ?? 0,
+    port,
+    ticks,
+    stats,
+    waitTicks: (n, timeoutMs) => waitFor(`server tick ${n} (${lastError})`, () => ticks.length >= n, timeoutMs, child),
+    get,
+    stop: () => stopChild(child),
+  };
+  try {
+    await waitFor(`server listening (${lastError}; last output: ${tail})`, () => serving, 300_000, child);
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  }
+  return proc;
+}
