@@ -10,7 +10,11 @@ import { completeNode, completePods, secondsToNanoseconds, type DecoderOptions, 
 
 /** A decoder for one `/metrics/resource` response. */
 export function resourceDecoder(options: DecoderOptions): ScrapeDecoder {
-  const containers = new Map<string, PartialContainer>();
+  // namespace → pod → container, looked up level by level: a joined key string per sample cost
+  // a fifth of the decoder's CPU (profile of 2,000 kubelets × 60 containers).
+  const byNamespace = new Map<string, Map<string, Map<string, PartialContainer>>>();
+  /** In order of first appearance. */
+  const containers: PartialContainer[] = [];
   let nodeTs: number | undefined;
   let nodeCpu: bigint | undefined;
   let nodeMem: number | undefined;
@@ -19,11 +23,15 @@ export function resourceDecoder(options: DecoderOptions): ScrapeDecoder {
     const namespace = labelValue(labels, 'namespace') ?? '';
     const pod = labelValue(labels, 'pod') ?? '';
     const container = labelValue(labels, 'container') ?? '';
-    const key = `${namespace}\u0000${pod}\u0000${container}`;
-    let c = containers.get(key);
+    let pods = byNamespace.get(namespace);
+    if (pods === undefined) byNamespace.set(namespace, (pods = new Map()));
+    let byName = pods.get(pod);
+    if (byName === undefined) pods.set(pod, (byName = new Map()));
+    let c = byName.get(container);
     if (c === undefined) {
       c = { namespace, pod, container, startTimeNs: 0, timestampMs: 0, cpuUsageCoreNanoSeconds: undefined, workingSetBytes: undefined };
-      containers.set(key, c);
+      byName.set(container, c);
+      containers.push(c);
     }
     return c;
   };
@@ -77,7 +85,7 @@ export function resourceDecoder(options: DecoderOptions): ScrapeDecoder {
       return {
         node: options.node,
         nodeSample: completeNode(options.node, nodeTs, nodeCpu, nodeMem, options.onIncomplete),
-        containers: completePods(options.node, containers.values(), options.onIncomplete),
+        containers: completePods(options.node, containers, options.onIncomplete),
       };
     },
   };
