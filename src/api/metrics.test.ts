@@ -6,7 +6,7 @@ import { ErrorCode, isKubemeterError } from '../lib/errors.ts';
 import {
   decodeNodeMetrics, decodeNodeMetricsList, decodePodMetrics, decodePodMetricsList, encodeNodeMetrics,
   encodeNodeMetricsList, encodeNodeMetricsListWriter, encodePodMetrics, encodePodMetricsList,
-  encodePodMetricsListWriter, type NodeMetrics, type PodMetrics,
+  encodePodMetricsListPieces, encodePodMetricsListWriter, type NodeMetrics, type PodMetrics,
 } from './metrics.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8');
@@ -100,6 +100,21 @@ test('fuzz: both list encoders write identical bytes that decode back to the sam
     const nodes = items.map((p) => ({ metadata: p.metadata, timestamp: p.timestamp, window: p.window, usage: p.containers[0]?.usage ?? {} }));
     assert.equal(encodeNodeMetricsList(nodes), encodeNodeMetricsListWriter(nodes));
   }), { numRuns: 300 });
+});
+
+test('fuzz: a list written in pieces, in any batches, is the same bytes as written at once', () => {
+  fc.assert(fc.property(fc.array(podArb, { maxLength: 8 }), fc.array(fc.nat(3), { maxLength: 8 }), (items, cuts) => {
+    // Split the items into batches of the given sizes (empty batches included), the rest last.
+    const batches: PodMetrics[][] = [];
+    let at = 0;
+    for (const n of cuts) {
+      batches.push(items.slice(at, at + n));
+      at += n;
+    }
+    batches.push(items.slice(at));
+    assert.equal([...encodePodMetricsListPieces(batches)].join(''), encodePodMetricsListWriter(items));
+  }), { numRuns: 300 });
+  assert.equal([...encodePodMetricsListPieces([])].join(''), encodePodMetricsList([]));
 });
 
 test('fuzz: decoders only ever throw KubemeterError', () => {

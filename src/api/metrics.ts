@@ -200,21 +200,55 @@ export function encodeNodeMetricsList(items: readonly NodeMetrics[], metadata?: 
  * namespace, then name).
  */
 export function encodePodMetricsList(items: readonly PodMetrics[], metadata?: ListMeta): string {
+  let out = '';
+  for (const piece of encodePodMetricsListPieces([items], metadata)) out += piece;
+  return out;
+}
+
+/**
+ * encodePodMetricsList in pieces: the head, the items of each batch, the tail; joined they are the
+ * same bytes. Lets a server write a 300,000-pod list (112 MB) a batch at a time instead of
+ * holding the event loop for the whole encoding (about a second on this machine).
+ */
+export function* encodePodMetricsListPieces(batches: Iterable<readonly PodMetrics[]>, metadata?: ListMeta): Generator<string> {
+  yield `{"kind":"PodMetricsList","apiVersion":"${METRICS_GROUP_VERSION}","metadata":${encodeListMeta(metadata)},"items":[`;
+  let first = true;
+  for (const batch of batches) {
+    if (batch.length === 0) continue;
+    const text = encodePodItems(batch);
+    yield first ? text : `,${text}`;
+    first = false;
+  }
+  yield ']}\n';
+}
+
+/** The items of a PodMetricsList, comma-separated, without the brackets. */
+function encodePodItems(items: readonly PodMetrics[]): string {
   const shaped = new Array<unknown>(items.length);
   for (let i = 0; i < items.length; i++) {
     const m = items[i]!;
     const meta = shapeMeta(m.metadata);
-    if (meta === undefined) return encodePodMetricsListWriter(items, metadata);
+    if (meta === undefined) return encodePodItemsWriter(items);
     const containers = new Array<unknown>(m.containers.length);
     for (let j = 0; j < m.containers.length; j++) {
       const c = m.containers[j]!;
       const usage = sortedMap(c.usage);
-      if (usage === undefined) return encodePodMetricsListWriter(items, metadata);
+      if (usage === undefined) return encodePodItemsWriter(items);
       containers[j] = { name: c.name, usage };
     }
     shaped[i] = { metadata: meta, timestamp: rawTime(m.timestamp), window: m.window, containers };
   }
-  return stringifyList('PodMetricsList', metadata, shaped);
+  const json = goCompat(JSON.stringify(shaped));
+  return json.slice(1, -1);
+}
+
+function encodePodItemsWriter(items: readonly PodMetrics[]): string {
+  const w = new JsonWriter(items.length * 384);
+  for (let i = 0; i < items.length; i++) {
+    w.raw(i === 0 ? '{"metadata":' : ',{"metadata":');
+    writePod(w, items[i]!);
+  }
+  return w.bytes().toString();
 }
 
 /** encodeNodeMetricsList through the JsonWriter: same bytes, handles every key. */

@@ -24,6 +24,28 @@ export interface ApiResponse {
   contentType: string;
   body: string;
   headers?: Record<string, string>;
+  /**
+   * The body in pieces, for large lists: a server writes them as they are produced, with the
+   * event loop free in between; `body` is then their concatenation, made on demand.
+   */
+  pieces?: () => Iterable<string>;
+}
+
+/** A JSON response written piece by piece (see ApiResponse.pieces). */
+export function piecewiseJsonResponse(status: number, pieces: () => Iterable<string>): ApiResponse {
+  let joined: string | undefined;
+  return {
+    status,
+    contentType: 'application/json',
+    pieces,
+    get body(): string {
+      if (joined === undefined) {
+        joined = '';
+        for (const p of pieces()) joined += p;
+      }
+      return joined;
+    },
+  };
 }
 
 /** Build an ApiRequest from a raw URL and headers. */

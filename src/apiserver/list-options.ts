@@ -8,7 +8,7 @@ import { everythingLabelSelector, parseLabelSelector, type LabelSelector } from 
 import { parseFieldSelector, everythingFieldSelector, type FieldSelector } from '../lib/fields.ts';
 import { goQuote } from '../lib/go-strings.ts';
 import { badRequestStatus, methodNotSupportedStatus, type GroupResource, type Status } from '../api/meta.ts';
-import { jsonResponse, statusResponse, type ApiRequest, type ApiResponse } from './http.ts';
+import { jsonResponse, piecewiseJsonResponse, statusResponse, wantsPretty, type ApiRequest, type ApiResponse } from './http.ts';
 import { includeObjectValues, invalidIncludeObjectMessage } from './table.ts';
 import { negotiate } from './negotiate.ts';
 
@@ -73,9 +73,18 @@ export function listRequest(req: ApiRequest, gr: GroupResource): ListOptions | A
  * The object or, when negotiated, a Table in the asked meta.k8s.io version (after the lookup, as
  * upstream transforms the response: a missing object is a 404 whatever `includeObject` says).
  */
-export function render(req: ApiRequest, object: () => string, table: (includeObject: string, version: 'v1' | 'v1beta1') => string): ApiResponse {
+export function render(
+  req: ApiRequest,
+  object: () => string,
+  table: (includeObject: string, version: 'v1' | 'v1beta1') => string,
+  objectPieces?: () => Iterable<string>,
+): ApiResponse {
   const rep = negotiate(req.accept);
-  if (rep.kind === 'object') return jsonResponse(req, 200, object());
+  if (rep.kind === 'object') {
+    // Compact JSON can be written piece by piece; indenting needs the whole text.
+    if (objectPieces !== undefined && !wantsPretty(req)) return piecewiseJsonResponse(200, objectPieces);
+    return jsonResponse(req, 200, object());
+  }
   const includeObject = req.query.get('includeObject') ?? '';
   if (!(includeObjectValues as readonly string[]).includes(includeObject)) return statusResponse(req, badRequestStatus(invalidIncludeObjectMessage(includeObject)));
   return jsonResponse(req, 200, table(includeObject, rep.version));

@@ -6,12 +6,15 @@
  * (system:masters, always-allow paths, SubjectAccessReview) and request timeouts, in the generic
  * apiserver's order. The API handler itself stays a pure function of the request.
  */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import type { Clock } from '../lib/clock.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ClusterConnection } from '../kube/kubeconfig.ts';
 import type { SecureFlags } from '../auth/flags.ts';
-import type { SecureHandler } from '../auth/secure-server.ts';
+import type { SecureHandler, SecureResponse } from '../auth/secure-server.ts';
 import { serveSecurely } from '../auth/serve.ts';
 import { apiRequest, type ApiRequest, type ApiResponse } from '../apiserver/http.ts';
 
@@ -46,9 +49,32 @@ function first(h: string | string[] | undefined): string | undefined {
   return Array.isArray(h) ? h[0] : h;
 }
 
+/**
+ * Write a body piece by piece, yielding to the event loop after each piece and waiting for the
+ * socket to drain when it is full, so other requests are served while a large list is written
+ * and a slow reader holds at most one piece in our buffers. Stops when the request is cancelled
+ * (client gone, request timeout).
+ */
+async function writePieces(res: SecureResponse, pieces: Iterable<string>, signal: AbortSignal): Promise<void> {
+  for (const piece of pieces) {
+    if (signal.aborted || res.destroyed) return;
+    if (piece === '') continue;
+    if (!(res as Writable).write(piece)) {
+      try {
+        await once(res as Writable, 'drain', { signal });
+      } catch {
+        return; // cancelled while waiting
+      }
+    } else {
+      await setImmediate();
+    }
+  }
+  if (!signal.aborted && !res.destroyed) res.end();
+}
+
 /** Serve `handler` behind authentication and authorization until `close()`. */
 export async function serveApi(o: ServeOptions): Promise<Serving> {
-  const handler: SecureHandler = (req, res) => {
+  const handler: SecureHandler = async (req, res, _user, ctx) => {
     let out: ApiResponse;
     try {
       out = o.handler(apiRequest(req.method ?? 'GET', req.url ?? '/', { accept: first(req.headers.accept), userAgent: first(req.headers['user-agent']) }));
@@ -59,8 +85,13 @@ export async function serveApi(o: ServeOptions): Promise<Serving> {
     if (res.headersSent) return;
     res.statusCode = out.status;
     res.setHeader('content-type', out.contentType);
-    res.setHeader('content-length', Buffer.byteLength(out.body));
     for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
+    if (out.pieces !== undefined && req.method !== 'HEAD') {
+      // No Content-Length: HTTP/1.1 sends it chunked, as Go's server does for large bodies.
+      await writePieces(res, out.pieces(), ctx.signal);
+      return;
+    }
+    res.setHeader('content-length', Buffer.byteLength(out.body));
     if (req.method === 'HEAD') res.end();
     else res.end(out.body);
   };
