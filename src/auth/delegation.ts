@@ -4,6 +4,9 @@
  * extension-apiserver-authentication ConfigMap (kept current by a watch) unless
  * --authentication-skip-lookup, TokenReview and SubjectAccessReview against the cluster given by
  * --authentication-kubeconfig / --authorization-kubeconfig or, when empty, the in-cluster config.
+ * The Kubernetes client, the kubeconfig reader (YAML) and the review decoders (schemas) are loaded
+ * only when there is a cluster to talk to: a secure port without one (the agent with
+ * `--authorization-mode AlwaysAllow` and client certificates) does not pay their memory.
  */
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../lib/clock.ts';
@@ -11,12 +14,10 @@ import { systemClock } from '../lib/clock.ts';
 import { ErrorCode, KubemeterError, errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { silentLogger } from '../lib/log.ts';
-import { KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { isHttpStatus } from '../kube/http-error.ts';
-import { Informer } from '../kube/informer.ts';
+import type { Informer } from '../kube/informer.ts';
 import type { ClusterConnection } from '../kube/kubeconfig.ts';
-import { loadInCluster, loadKubeConfig } from '../kube/kubeconfig.ts';
-import { reviewAccess, reviewToken } from '../kube/reviews.ts';
 import type { AuthenticationConfig, RequestHeaderConfig, TokenReviewer } from './authenticator.ts';
 import { DelegatingAuthenticator } from './authenticator.ts';
 import type { AccessReviewer } from './authorizer.ts';
@@ -56,6 +57,7 @@ export interface DelegatedAuth {
 
 async function connectionFor(kubeconfig: string, what: string, log: Logger): Promise<ClusterConnection | null> {
   try {
+    const { loadInCluster, loadKubeConfig } = await import('../kube/kubeconfig.ts');
     return kubeconfig !== '' ? await loadKubeConfig({ kubeconfig, logger: log }) : await loadInCluster();
   } catch (e) {
     if (kubeconfig !== '') throw e;
@@ -71,8 +73,11 @@ export async function startDelegatedAuth(options: DelegatedAuthOptions): Promise
   const clock = options.clock ?? systemClock;
   const authnConn = options.authenticationConnection !== undefined ? options.authenticationConnection : await connectionFor(flags.authenticationKubeconfig, 'authentication', log);
   const authzConn = options.authorizationConnection !== undefined ? options.authorizationConnection : await connectionFor(flags.authorizationKubeconfig, 'authorization', log);
-  const authnClient = authnConn === null ? undefined : new KubeClient(authnConn, { logger: log });
-  const authzClient = authzConn === null ? undefined : authzConn === authnConn ? authnClient : new KubeClient(authzConn, { logger: log });
+  const clientFor = async (conn: ClusterConnection | null): Promise<KubeClient | undefined> =>
+    conn === null ? undefined : new (await import('../kube/client.ts')).KubeClient(conn, { logger: log });
+  const authnClient = await clientFor(authnConn);
+  const authzClient = authzConn === authnConn ? authnClient : await clientFor(authzConn);
+  const reviews = authnClient === undefined && authzClient === undefined ? undefined : await import('../kube/reviews.ts');
 
   const listeners: (() => void)[] = [];
   let local: { clientCa: string; requestHeaderCa: string } = { clientCa: '', requestHeaderCa: '' };
@@ -140,6 +145,7 @@ export async function startDelegatedAuth(options: DelegatedAuthOptions): Promise
         }
       }
       // Keep it current: kube-apiserver rewrites the ConfigMap when its CAs rotate.
+      const { Informer } = await import('../kube/informer.ts');
       informer = new Informer({
         client: authnClient,
         path: `/api/v1/namespaces/${EXTENSION_AUTH_CONFIGMAP.namespace}/configmaps`,
@@ -177,7 +183,8 @@ export async function startDelegatedAuth(options: DelegatedAuthOptions): Promise
   timer?.unref();
 
   let tokenReviewer: TokenReviewer | undefined;
-  if (authnClient !== undefined) {
+  if (authnClient !== undefined && reviews !== undefined) {
+    const { reviewToken } = reviews;
     tokenReviewer = {
       review: async (token, signal) => {
         const st = await reviewToken(authnClient, token, { signal });
@@ -188,7 +195,8 @@ export async function startDelegatedAuth(options: DelegatedAuthOptions): Promise
     };
   }
   let reviewer: AccessReviewer | undefined;
-  if (authzClient !== undefined) {
+  if (authzClient !== undefined && reviews !== undefined) {
+    const { reviewAccess } = reviews;
     reviewer = {
       review: async (a, signal) => {
         const st = await reviewAccess(authzClient, accessReviewSpec(a), { signal });

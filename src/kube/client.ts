@@ -5,8 +5,8 @@
  * Status. Built here rather than on @kubernetes/client-node's request layer, which loads its whole
  * generated API surface (see kubeconfig.ts for the measurement) and offers no size caps.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import { createHash } from 'node:crypto';
 import { ErrorCode, KubemeterError, errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
@@ -16,6 +16,12 @@ import type { Credentials } from './credentials.ts';
 import { decodedStream, readBody, readBodyPrefix } from './body.ts';
 import { ERROR_BODY_MAX_BYTES, KubeHttpError } from './http-error.ts';
 import { JsonObjectFramer } from './json-framer.ts';
+
+// Not `import http from 'node:http'`: an ES import of node:http builds the module namespace, whose
+// lazy WebSocket getters load Node's bundled undici (+12 MiB RSS in every process that talks to
+// the API: the agent, the server). getBuiltinModule returns the CommonJS exports untouched.
+const httpModule = (): typeof http => process.getBuiltinModule('node:http');
+const httpsModule = (): typeof https => process.getBuiltinModule('node:https');
 
 /** Options common to every request. */
 export interface KubeRequestOptions {
@@ -208,7 +214,7 @@ export class KubeClient {
     }
     const agent = this.agentFor(creds);
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const mod = this.isHttps ? https : http;
+      const mod = this.isHttps ? httpsModule() : httpModule();
       const req = mod.request(url, { method, headers, agent, signal }, resolve);
       req.on('error', reject);
       req.end(body);
@@ -230,8 +236,8 @@ export class KubeClient {
         opts.cert = cc.certPem;
         opts.key = cc.keyPem;
       }
-      agent = new https.Agent(opts);
-    } else agent = new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
+      agent = new (httpsModule().Agent)(opts);
+    } else agent = new (httpModule().Agent)({ keepAlive: true, maxSockets: this.maxSockets });
     // A rotated client certificate (exec plugin) replaces the old agent; close idle sockets of the old one.
     if (key !== '') {
       for (const [k, a] of this.agents) {
