@@ -202,8 +202,8 @@ export class Collector {
     return snapshot;
   }
 
-  /** Run passes until `signal` aborts. */
-  async run(options: { intervalMs: number; signal: AbortSignal; sleep?: Sleep; random?: () => number }): Promise<void> {
+  /** Run passes until `signal` aborts; `afterPass` runs after each one (the agent compacts its heap there). */
+  async run(options: { intervalMs: number; signal: AbortSignal; sleep?: Sleep; random?: () => number; afterPass?: () => void }): Promise<void> {
     const sleep = options.sleep ?? realSleep;
     const random = options.random ?? Math.random;
     while (!options.signal.aborted) {
@@ -213,6 +213,7 @@ export class Collector {
         this.count(Kind.Pass, 'housekeeping', e);
         this.log.warn('housekeeping pass failed', { error: errorMessage(e) });
       }
+      options.afterPass?.();
       await sleep(options.intervalMs * (1 + 0.1 * random()), options.signal);
     }
   }

@@ -2,18 +2,21 @@
  * The agent's HTTP handlers, the kubelet's read-only set: `/stats/summary` (GET and POST, with
  * `only_cpu_and_memory=true` accepted exactly as the kubelet parses its form), `/metrics/resource`,
  * `/healthz` and the agent's own `/metrics`. Shared by the read-only port and the secure port.
- * Responses of one snapshot are rendered once and cached until the next pass.
+ * Responses of one snapshot are rendered once and cached, as bytes, until the next pass: a
+ * cached string would be encoded again for every request (~300 KB each for 110 pods), and the
+ * rendered text itself becomes garbage at once instead of living in the heap for a whole pass.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { encodeSummary } from '../api/stats-encode.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { silentLogger } from '../lib/log.ts';
 import type { CollectorStats } from './collector.ts';
+import type { HeapCompactorStats } from './heap-compactor.ts';
 import type { Snapshot } from './model.ts';
 import { buildResourceMetrics, resourceMetricsContentType } from './resource-metrics.ts';
 import { buildSelfMetrics } from './self-metrics.ts';
+import { encodeAgentSummary } from './summary-json.ts';
 import { buildCpuAndMemorySummary, buildSummary } from './summary.ts';
 
 /** What the handlers read. */
@@ -30,6 +33,8 @@ export interface AgentHandlerOptions {
   maxFormBytes?: number;
   /** Process start (ms) for process_start_time_seconds. */
   processStartMs?: number;
+  /** The heap compactor, for its counters in /metrics. */
+  heap?: { stats(): Readonly<HeapCompactorStats> };
 }
 
 /** A request on the read-only port (HTTP/1.1) or the secure port (HTTP/2 or HTTP/1.1). */
@@ -41,9 +46,9 @@ export type AgentResponse = ServerResponse | Http2ServerResponse;
 export type AgentHandler = (req: AgentRequest, res: AgentResponse) => Promise<void>;
 
 interface Rendered {
-  full?: string;
-  cpuAndMemory?: string;
-  resource?: string;
+  full?: Buffer;
+  cpuAndMemory?: Buffer;
+  resource?: Buffer;
 }
 
 /**
@@ -55,7 +60,7 @@ export function onlyCpuAndMemoryRequested(query: URLSearchParams, form: URLSearc
   return values.length === 1 && values[0] === 'true';
 }
 
-function send(res: AgentResponse, status: number, contentType: string, body: string): void {
+function send(res: AgentResponse, status: number, contentType: string, body: string | Buffer): void {
   // statusCode/setHeader rather than writeHead: the HTTP/1 and HTTP/2 overloads do not unify.
   res.statusCode = status;
   res.setHeader('content-type', contentType);
@@ -116,8 +121,8 @@ export function createAgentHandler(options: AgentHandlerOptions): AgentHandler {
     }
     const r = rendered(snap);
     const body = onlyCpuAndMemoryRequested(url.searchParams, form)
-      ? (r.cpuAndMemory ??= encodeSummary(buildCpuAndMemorySummary(snap)))
-      : (r.full ??= encodeSummary(buildSummary(snap)));
+      ? (r.cpuAndMemory ??= Buffer.from(encodeAgentSummary(buildCpuAndMemorySummary(snap))))
+      : (r.full ??= Buffer.from(encodeAgentSummary(buildSummary(snap))));
     send(res, 200, 'application/json', body);
   };
 
@@ -143,14 +148,14 @@ export function createAgentHandler(options: AgentHandlerOptions): AgentHandler {
         case '/metrics/resource': {
           if (!getOnly()) return;
           const snap = options.source.latest();
-          const body = snap === undefined ? buildResourceMetrics(undefined) : (rendered(snap).resource ??= buildResourceMetrics(buildCpuAndMemorySummary(snap)));
+          const body = snap === undefined ? buildResourceMetrics(undefined) : (rendered(snap).resource ??= Buffer.from(buildResourceMetrics(buildCpuAndMemorySummary(snap))));
           send(res, 200, resourceMetricsContentType, body);
           return;
         }
         case '/metrics': {
           if (!getOnly()) return;
           const pods = options.source.latest()?.pods.length ?? 0;
-          send(res, 200, resourceMetricsContentType, buildSelfMetrics(options.source.stats(), pods, processStartMs));
+          send(res, 200, resourceMetricsContentType, buildSelfMetrics(options.source.stats(), pods, processStartMs, options.heap?.stats()));
           return;
         }
         case '/healthz':

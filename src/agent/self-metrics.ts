@@ -6,9 +6,10 @@ import type { Family } from '../lib/promtext/types.ts';
 import { normalizeFamilies, writeExposition } from '../lib/promtext/write.ts';
 import type { CollectorStats } from './collector.ts';
 import { ErrorKind } from './error-kinds.ts';
+import type { HeapCompactorStats } from './heap-compactor.ts';
 
-/** Render the agent's own metrics. */
-export function buildSelfMetrics(stats: Readonly<CollectorStats>, pods: number, processStartMs: number): string {
+/** Render the agent's own metrics; `heap` adds the heap compactions (when the agent runs a compactor). */
+export function buildSelfMetrics(stats: Readonly<CollectorStats>, pods: number, processStartMs: number, heap?: Readonly<HeapCompactorStats>): string {
   const one = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels: string[] = []): Family => ({
     name, help, type, samples: [{ name, labels, value, timestampMs: undefined }],
   });
@@ -29,6 +30,10 @@ export function buildSelfMetrics(stats: Readonly<CollectorStats>, pods: number, 
     one('kubemeter_agent_pods', 'gauge', 'Pods reported by the last housekeeping pass.', pods),
     one('kubemeter_agent_pods_unresolved', 'gauge', 'Pods reported with placeholder identity (no identity source knew them).', stats.podsUnresolved),
     one('kubemeter_agent_identity_source', 'gauge', 'Identity source used by the last pass (1 for the one in use).', 1, ['source', stats.identitySource]),
+    ...(heap === undefined ? [] : [
+      one('kubemeter_agent_heap_compactions_total', 'counter', 'Heap compactions after housekeeping passes (when the heap had grown past its slack).', heap.compactions),
+      one('kubemeter_agent_heap_compaction_cpu_seconds_total', 'counter', 'CPU time (user+system) spent in heap compactions, seconds.', heap.cpuSecondsTotal),
+    ]),
     one('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', (cpu.user + cpu.system) / 1e6),
     one('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', mem.rss),
     one('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', processStartMs / 1000),

@@ -1,0 +1,135 @@
+/**
+ * The agent's `/stats/summary` body: byte for byte what encodeSummary writes (go-restful's
+ * `json.MarshalIndent(v, "", " ")`), produced by V8's JSON.stringify from a tree built in Go's
+ * field order, with uint64 counters and Go-escaped strings passed through JSON.rawJSON.
+ *
+ * Why not encodeSummary itself: it writes compact JSON by string concatenation and re-indents it,
+ * which for 110 pods × 3 containers allocates ~5 MiB of short-lived strings to produce 290 KB;
+ * this allocates ~0.6 MiB (the tree and the result) in under half the CPU (1.2 vs 2.7 ms), and the agent renders
+ * after every pass, so those megabytes were what grew its heap (see docs/agent.md, "Memory and
+ * CPU"). Summaries carrying fields the agent never produces (volumes, accelerators, user-defined
+ * metrics, PSI, `io`, container `rootfs`/`logs`, pod `ephemeral-storage`) go to encodeSummary.
+ */
+import { goQuote, timeText } from '../api/json.ts';
+import type { Time } from '../api/json.ts';
+import type { ContainerStats, CPUStats, FsStats, InterfaceStats, MemoryStats, NetworkStats, NodeStats, PodStats, Summary, SwapStats } from '../api/stats.ts';
+import { encodeSummary } from '../api/stats-encode.ts';
+
+/** `JSON.rawJSON` (V8 ≥ 11.4, Node ≥ 21): a value JSON.stringify writes as the given text. Not yet in TypeScript's lib. */
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+const TWO_64 = 1n << 64n;
+
+// Strings with anything JSON.stringify might write differently from Go (Go also escapes <, >, &,
+// U+2028, U+2029 and replaces lone surrogates) are quoted by goQuote; the rest pass as they are.
+// eslint-disable-next-line no-control-regex -- control characters are among what must be found
+const notPlain = /["\\<>&\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
+
+function str(s: string): unknown {
+  return notPlain.test(s) ? rawJSON(goQuote(s)) : s;
+}
+
+function time(t: Time | undefined): string | null {
+  return t === null || t === undefined ? null : timeText(t);
+}
+
+/** A uint64 field: bigints and integers beyond 2^53 as their exact digits (as encodeSummary's intText). */
+function int(v: bigint | number | undefined): unknown {
+  if (v === undefined) return undefined;
+  if (typeof v === 'bigint') return rawJSON(v.toString());
+  return Number.isSafeInteger(v) ? v : rawJSON(BigInt(Math.trunc(v)).toString());
+}
+
+/** `limit − usage` computed in Go's uint64: a negative difference is written wrapped. */
+function wrapped(v: number | undefined): unknown {
+  return v !== undefined && v < 0 ? rawJSON((TWO_64 + BigInt(Math.trunc(v))).toString()) : int(v);
+}
+
+function cpu(c: CPUStats | undefined): object | undefined {
+  return c === undefined ? undefined : { time: time(c.time), usageNanoCores: int(c.usageNanoCores), usageCoreNanoSeconds: int(c.usageCoreNanoSeconds) };
+}
+
+function memory(m: MemoryStats | undefined): object | undefined {
+  if (m === undefined) return undefined;
+  return {
+    time: time(m.time), availableBytes: wrapped(m.availableBytes), usageBytes: int(m.usageBytes), workingSetBytes: int(m.workingSetBytes),
+    rssBytes: int(m.rssBytes), pageFaults: int(m.pageFaults), majorPageFaults: int(m.majorPageFaults),
+  };
+}
+
+function swap(s: SwapStats | undefined): object | undefined {
+  return s === undefined ? undefined : { time: time(s.time), swapAvailableBytes: wrapped(s.swapAvailableBytes), swapUsageBytes: int(s.swapUsageBytes) };
+}
+
+function iface(i: InterfaceStats): object {
+  return { name: str(i.name), rxBytes: int(i.rxBytes), rxErrors: int(i.rxErrors), txBytes: int(i.txBytes), txErrors: int(i.txErrors) };
+}
+
+function network(n: NetworkStats | undefined): object | undefined {
+  if (n === undefined) return undefined;
+  return {
+    time: time(n.time), name: str(n.name), rxBytes: int(n.rxBytes), rxErrors: int(n.rxErrors), txBytes: int(n.txBytes), txErrors: int(n.txErrors),
+    interfaces: n.interfaces === undefined || n.interfaces.length === 0 ? undefined : n.interfaces.map(iface),
+  };
+}
+
+function fs(f: FsStats | undefined): object | undefined {
+  if (f === undefined) return undefined;
+  return {
+    time: time(f.time), availableBytes: int(f.availableBytes), capacityBytes: int(f.capacityBytes), usedBytes: int(f.usedBytes),
+    inodesFree: int(f.inodesFree), inodes: int(f.inodes), inodesUsed: int(f.inodesUsed),
+  };
+}
+
+function container(c: ContainerStats): object {
+  return { name: str(c.name), startTime: time(c.startTime), cpu: cpu(c.cpu), memory: memory(c.memory), swap: swap(c.swap) };
+}
+
+function pod(p: PodStats): object {
+  const r = p.podRef;
+  return {
+    podRef: { name: str(r.name), namespace: str(r.namespace), uid: str(r.uid) },
+    startTime: time(p.startTime),
+    // Not omitempty: the kubelet appends to a nil slice, so no containers is `null`.
+    containers: p.containers.length === 0 ? null : p.containers.map(container),
+    cpu: cpu(p.cpu),
+    memory: memory(p.memory),
+    network: network(p.network),
+    process_stats: p.process_stats === undefined ? undefined : { process_count: int(p.process_stats.process_count) },
+    swap: swap(p.swap),
+  };
+}
+
+function node(n: NodeStats): object {
+  return {
+    nodeName: str(n.nodeName),
+    systemContainers: n.systemContainers === undefined || n.systemContainers.length === 0 ? undefined : n.systemContainers.map(container),
+    startTime: time(n.startTime),
+    cpu: cpu(n.cpu),
+    memory: memory(n.memory),
+    network: network(n.network),
+    fs: fs(n.fs),
+    runtime: n.runtime === undefined ? undefined : { imageFs: fs(n.runtime.imageFs), containerFs: fs(n.runtime.containerFs) },
+    rlimit: n.rlimit === undefined ? undefined : { time: time(n.rlimit.time), maxpid: int(n.rlimit.maxpid), curproc: int(n.rlimit.curproc) },
+    swap: swap(n.swap),
+  };
+}
+
+function plainContainer(c: ContainerStats): boolean {
+  return c.io === undefined && c.accelerators === undefined && c.rootfs === undefined && c.logs === undefined && c.userDefinedMetrics === undefined
+    && c.cpu?.psi === undefined && c.memory?.psi === undefined;
+}
+
+/** Does the Summary hold only fields the agent produces (the ones this writer knows)? */
+export function isAgentShaped(s: Summary): boolean {
+  const n = s.node;
+  if (n.io !== undefined || n.cpu?.psi !== undefined || n.memory?.psi !== undefined || !(n.systemContainers ?? []).every(plainContainer)) return false;
+  return s.pods.every((p) => p.io === undefined && p.volume === undefined && p['ephemeral-storage'] === undefined && p.cpu?.psi === undefined
+    && p.memory?.psi === undefined && p.containers.every(plainContainer));
+}
+
+/** The `/stats/summary` body of `s`, identical to encodeSummary(s). */
+export function encodeAgentSummary(s: Summary): string {
+  if (!isAgentShaped(s)) return encodeSummary(s);
+  return JSON.stringify({ node: node(s.node), pods: s.pods.map(pod) }, null, 1);
+}
