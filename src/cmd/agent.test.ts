@@ -35,6 +35,31 @@ test('flags: kubelet names and defaults, secure flags shared with the server', (
   assert.throws(() => parseAgentFlags(['--node-ip=node-1'], { hostname: 'x' }), /"node-1" is not an IP address/);
 });
 
+test('flags: pflag rules through src/lib/flags.ts, messages kept', () => {
+  assert.equal(parseAgentFlags(['-h'], { hostname: 'x' }).help, true);
+  assert.equal(parseAgentFlags(['--help'], { hostname: 'x' }).help, true);
+  // List flags append per occurrence (pflag StringSlice); booleans take a value only with `=`.
+  const f = parseAgentFlags(['--requestheader-allowed-names=a', '--requestheader-allowed-names', 'b,c', '--anonymous-auth=false', '--authentication-skip-lookup'], { hostname: 'x' });
+  assert.deepEqual(f.secure.requestheaderAllowedNames, ['a', 'b', 'c']);
+  assert.deepEqual([f.secure.anonymousAuth, f.secure.authenticationSkipLookup], [false, true]);
+  const message = (args: string[]): string => {
+    try {
+      parseAgentFlags(args, { hostname: 'x' });
+    } catch (e) {
+      assert.ok(isKubemeterError(e));
+      return e.message;
+    }
+    return '';
+  };
+  assert.equal(message(['--nope']), 'unknown flag: --nope');
+  assert.equal(message(['--port']), 'flag needs an argument: --port');
+  assert.equal(message(['--port=abc']), 'invalid argument "abc" for "--port" flag: must be a port number 0-65535');
+  assert.equal(message(['--node-name', 'n', 'extra']), 'unexpected argument "extra"');
+  assert.equal(message(['--anonymous-auth', 'false']), 'unexpected argument "false"');
+  assert.match(message(['--anonymous-auth=maybe']), /^invalid argument "maybe" for "--anonymous-auth" flag: strconv.ParseBool/);
+  assert.match(message(['-node-name=n']), /^unknown shorthand flag: 'n' in -node-name=n/);
+});
+
 async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));

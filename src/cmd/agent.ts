@@ -21,6 +21,8 @@ import type { IdentityProvider } from '../agent/identity/types.ts';
 import type { AuthorizationMode } from '../agent/secure.ts';
 import type { ClusterConnection } from '../kube/kubeconfig.ts';
 import { ErrorCode, KubemeterError, errorMessage, quoteInput } from '../lib/errors.ts';
+import { FlagError, parseFlags, parseGoBool } from '../lib/flags.ts';
+import type { FlagSpec, ParsedFlags } from '../lib/flags.ts';
 import { parseGoDuration } from '../lib/go-format.ts';
 import type { LogLevel } from '../lib/log.ts';
 import { createLogger } from '../lib/log.ts';
@@ -73,8 +75,41 @@ const own: readonly (readonly [string, string, string])[] = [
   ['log-level', 'string', 'debug, info, warn or error (default info).'],
 ];
 
-const ownBooleans = new Set(['help']);
-const secureBooleans = new Set(['authentication-skip-lookup', 'authentication-tolerate-lookup-failure', 'anonymous-auth']);
+/** The kind parseFlags checks: booleans as such; every other value is checked below, with the agent's messages. */
+function flagSpec([name, type, help]: readonly [string, string, string]): FlagSpec {
+  return { name, kind: type === '' ? 'bool' : 'string', help };
+}
+
+// cert-dir has its own row: the agent keeps the kubelet's file names there. The server's names of
+// the address and port are not the kubelet's (--address, --port).
+const secureRows = SECURE_FLAG_HELP.filter(([n]) => n !== 'secure-port' && n !== 'bind-address' && n !== 'cert-dir');
+
+/** Every flag of `kubemeter agent` (pflag rules through src/lib/flags.ts). */
+export const agentFlags: readonly FlagSpec[] = [...own.map(flagSpec), ...secureRows.map(flagSpec), { name: 'help', short: 'h', kind: 'bool', help: 'help for agent' }];
+
+const specByName = new Map(agentFlags.map((s) => [s.name, s]));
+
+/**
+ * The long flags of `args` in order, with their values (booleans as `true`/`false`). parseFlags
+ * keeps the last value of each flag, but list flags (`--requestheader-allowed-names`, …) append
+ * per occurrence as pflag's StringSlice does, so they are applied in order. parseFlags has
+ * already checked the syntax; `-h` is the only shorthand.
+ */
+function orderedFlags(args: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') break;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    const spec = specByName.get(name);
+    if (spec === undefined) continue;
+    if (spec.kind === 'bool') out.push([name, eq < 0 ? 'true' : String(parseGoBool(arg.slice(eq + 1)))]);
+    else out.push([name, eq < 0 ? (args[++i] ?? '') : arg.slice(eq + 1)]);
+  }
+  return out;
+}
 
 function bad(name: string, value: string, why: string): KubemeterError {
   return new KubemeterError(ErrorCode.InvalidFlag, `invalid argument ${quoteInput(value)} for "--${name}" flag: ${why}`, { source: `--${name}` });
@@ -85,32 +120,28 @@ function port(name: string, value: string): number {
   return Number(value);
 }
 
-/** Parse `kubemeter agent` flags (`--name value`, `--name=value`, bare booleans). Throws InvalidFlag. */
+/** Parse `kubemeter agent` flags with pflag's rules (as the kubelet). Throws KubemeterError InvalidFlag. */
 export function parseAgentFlags(args: readonly string[], defaults: { hostname: string } = { hostname: hostname() }): AgentFlags {
+  let parsed: ParsedFlags;
+  try {
+    parsed = parseFlags(args, agentFlags);
+  } catch (e) {
+    if (e instanceof FlagError) throw new KubemeterError(ErrorCode.InvalidFlag, e.message, { cause: e });
+    throw e;
+  }
+  const first = parsed.positionals[0];
+  if (first !== undefined) throw new KubemeterError(ErrorCode.InvalidFlag, `unexpected argument ${quoteInput(first)}`);
   const secure = defaultSecureFlags('kubelet');
   const f: AgentFlags = {
     nodeName: defaults.hostname.toLowerCase(), cgroupRoot: '/', cgroupDriver: 'auto', housekeepingIntervalMs: 10_000,
     containerRuntimeEndpoint: '', kubeconfig: '', readOnlyPort: 10255, procRoot: '/proc', sysRoot: '/sys', rootDir: '/var/lib/kubelet',
     imageFsDir: '', dockerEndpoint: 'unix:///var/run/docker.sock', podmanEndpoint: 'unix:///run/podman/podman.sock', standalone: 'auto',
-    authorizationMode: 'Webhook', nodeIps: [], logLevel: 'info', help: false, secure,
+    authorizationMode: 'Webhook', nodeIps: [], logLevel: 'info', help: parsed.values.get('help') === 'true', secure,
   };
   const changed = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const m = /^--?([a-z0-9-]+)(?:=([\s\S]*))?$/.exec(a);
-    if (m === null) throw new KubemeterError(ErrorCode.InvalidFlag, `unexpected argument ${quoteInput(a)}`);
-    const name = m[1]!;
-    let value = m[2];
-    if (name === 'h' || name === 'help') {
-      f.help = true;
-      continue;
-    }
-    if (value === undefined && !ownBooleans.has(name) && !secureBooleans.has(name)) {
-      value = args[++i];
-      if (value === undefined) throw new KubemeterError(ErrorCode.InvalidFlag, `flag needs an argument: --${name}`, { source: `--${name}` });
-    }
-    const v = value ?? '';
+  for (const [name, v] of orderedFlags(args)) {
     switch (name) {
+      case 'help': break;
       case 'node-name': f.nodeName = v; break;
       case 'cgroup-root': f.cgroupRoot = v === '' ? '/' : v; break;
       case 'cgroup-driver':
@@ -159,9 +190,7 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
         f.logLevel = v;
         break;
       default:
-        if (name === 'secure-port' || name === 'bind-address' || !applySecureFlag(secure, name, value, changed)) {
-          throw new KubemeterError(ErrorCode.InvalidFlag, `unknown flag: --${name}`, { source: `--${name}` });
-        }
+        applySecureFlag(secure, name, v, changed);
     }
   }
   return f;
@@ -169,8 +198,6 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
 
 /** The `--help` text. */
 export function agentUsage(): string {
-  // cert-dir has its own row: the agent keeps the kubelet's file names there.
-  const secureRows = SECURE_FLAG_HELP.filter(([n]) => n !== 'secure-port' && n !== 'bind-address' && n !== 'cert-dir');
   const rows = [...own, ...secureRows].map(([n, t, h]) => `      --${n}${t === '' ? '' : ` ${t}`}\n            ${h}`);
   return ['Usage: kubemeter agent [flags]', '', 'Serve the kubelet\'s /stats/summary and /metrics/resource from this host\'s cgroups.', '', 'Flags:', ...rows, ''].join('\n');
 }
