@@ -202,10 +202,15 @@ export class Collector {
     return snapshot;
   }
 
-  /** Run passes until `signal` aborts; `afterPass` runs after each one (the agent compacts its heap there). */
-  async run(options: { intervalMs: number; signal: AbortSignal; sleep?: Sleep; random?: () => number; afterPass?: () => void }): Promise<void> {
+  /**
+   * Run passes until `signal` aborts; `afterPass` runs after each one (the agent compacts its heap
+   * there). With `afterFirstPass`, the caller has just run a pass itself, so the loop waits one
+   * interval first: a second pass at once would give a CPU rate over a window of milliseconds.
+   */
+  async run(options: { intervalMs: number; signal: AbortSignal; sleep?: Sleep; random?: () => number; afterPass?: () => void; afterFirstPass?: boolean }): Promise<void> {
     const sleep = options.sleep ?? realSleep;
     const random = options.random ?? Math.random;
+    if (options.afterFirstPass === true) await sleep(options.intervalMs * (1 + 0.1 * random()), options.signal);
     while (!options.signal.aborted) {
       try {
         await this.collectOnce(options.signal);

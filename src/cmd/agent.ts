@@ -313,7 +313,7 @@ export async function run(args: string[]): Promise<number> {
   // One pass before listening: the endpoints never answer without data.
   await collector.collectOnce(stop.signal);
   heap.afterPass();
-  const loop = collector.run({ intervalMs: f.housekeepingIntervalMs, signal: stop.signal, afterPass: () => heap.afterPass() });
+  const loop = collector.run({ intervalMs: f.housekeepingIntervalMs, signal: stop.signal, afterPass: () => heap.afterPass(), afterFirstPass: true });
   const handler = createAgentHandler({ source: collector, logger: log, heap });
   let readOnly: Server | undefined;
   try {

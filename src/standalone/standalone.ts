@@ -141,7 +141,7 @@ export async function startStandalone(o: StandaloneOptions): Promise<Standalone>
     closers.push(() => collector.close());
     // One pass before anything listens: the agent never answers without data.
     const first = await collector.collectOnce(ctl.signal);
-    const loop = collector.run({ intervalMs: o.housekeepingIntervalMs, signal: ctl.signal });
+    const loop = collector.run({ intervalMs: o.housekeepingIntervalMs, signal: ctl.signal, afterFirstPass: true });
     closers.push(() => loop);
 
     const pki = ensureStatePki({
