@@ -131,5 +131,6 @@ export function collectKubePod(ctx: PodContext, pod: PodCgroup): PodSnapshot | u
     containers,
     network,
     processCount,
+    ...(known?.volumes === undefined ? {} : { volumes: known.volumes }),
   };
 }

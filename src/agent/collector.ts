@@ -28,6 +28,7 @@ import type { EngineContainer } from './identity/engine.ts';
 import { listEngineContainers } from './identity/engine.ts';
 import type { IdentityProvider, IdentitySnapshot } from './identity/types.ts';
 import { emptyIdentity } from './identity/types.ts';
+import type { StorageSnapshot } from './fs/types.ts';
 import type { PodSnapshot, Snapshot } from './model.ts';
 import { ReadingTracker } from './readings.ts';
 
@@ -48,6 +49,8 @@ export interface CollectorOptions {
   logger?: Logger;
   /** Deadline for one identity lookup, ms (default 5000). */
   identityTimeoutMs?: number;
+  /** Volume, log and runtime filesystem stats measured in the background; each snapshot takes the latest. */
+  storage?: { latest(): StorageSnapshot } | undefined;
 }
 
 /** Counters for the agent's own /metrics. */
@@ -76,6 +79,7 @@ export class Collector {
   private readonly sandboxVerdicts = new Map<string, boolean>();
   private bootTimeMs: number | undefined;
   private snapshot: Snapshot | undefined;
+  private passing: Promise<void> | undefined;
   private readonly counters: CollectorStats = {
     passes: 0, cpuSecondsTotal: 0, lastPassCpuSeconds: 0, lastPassWallSeconds: 0,
     errors: new Map(), cgroupsSeen: 0, podsUnresolved: 0, identitySource: 'none',
@@ -96,6 +100,16 @@ export class Collector {
   /** Counters for self-metrics. */
   stats(): Readonly<CollectorStats> {
     return this.counters;
+  }
+
+  /** Resolves when no pass is running: background filesystem walks wait on it, so that they never add to a pass's CPU. */
+  idle(): Promise<void> {
+    return this.passing ?? Promise.resolve();
+  }
+
+  /** Count a failure found outside the passes (background filesystem walks) in the same error counters. */
+  recordError(kind: ErrorKind, what: string, e: unknown): void {
+    this.count(kind, what, e);
   }
 
   private count(kind: ErrorKind, what: string, e: unknown): void {
@@ -141,6 +155,17 @@ export class Collector {
 
   /** Run one housekeeping pass and publish its snapshot. */
   async collectOnce(signal: AbortSignal = new AbortController().signal): Promise<Snapshot> {
+    let resolve = (): void => undefined;
+    this.passing = new Promise<void>((r) => (resolve = r));
+    try {
+      return await this.pass(signal);
+    } finally {
+      this.passing = undefined;
+      resolve();
+    }
+  }
+
+  private async pass(signal: AbortSignal): Promise<Snapshot> {
     const startedMs = this.clock.nowMs();
     const wall0 = performance.now();
     const cpu0 = process.cpuUsage();
@@ -198,6 +223,8 @@ export class Collector {
     this.counters.lastPassWallSeconds = (performance.now() - wall0) / 1000;
     this.counters.podsUnresolved = pods.filter((p) => !p.resolved).length;
     const snapshot: Snapshot = { startedMs, durationMs: performance.now() - wall0, node, pods };
+    const storage = this.o.storage?.latest();
+    if (storage !== undefined) snapshot.storage = storage;
     this.snapshot = snapshot;
     return snapshot;
   }

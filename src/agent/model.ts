@@ -5,6 +5,8 @@
 import type { FsUsage } from '../cgroup/fs-stats.ts';
 import type { InterfaceCounters } from '../cgroup/proc.ts';
 import type { MemorySample, SwapSample } from '../cgroup/stats.ts';
+import type { PodVolumeSpec } from './fs/pod-volumes.ts';
+import type { StorageSnapshot } from './fs/types.ts';
 
 /** One read of one cgroup, with the CPU rate against the previous read. */
 export interface CgroupReading {
@@ -52,6 +54,8 @@ export interface PodSnapshot {
   network: NetworkReading | undefined;
   /** Processes in the app containers' own cgroups. */
   processCount: number;
+  /** The pod's spec volumes, when the identity source knows them (names volume stats). */
+  volumes?: readonly PodVolumeSpec[] | undefined;
 }
 
 /** A filesystem's capacity at one moment. */
@@ -88,4 +92,6 @@ export interface Snapshot {
   durationMs: number;
   node: NodeSnapshot;
   pods: PodSnapshot[];
+  /** Volumes, logs and runtime filesystems as the background walks last measured them. */
+  storage?: StorageSnapshot | undefined;
 }

@@ -19,6 +19,8 @@ import type {
 } from '../api/stats.ts';
 import { onlyCpuAndMemory } from '../api/stats.ts';
 import { isUnlimited, maxUint64 } from '../cgroup/parse.ts';
+import type { PodStorage } from './fs/types.ts';
+import { ephemeralStorage, logsStats, rootfsStats, runtimeImageFs, volumeStats } from './fs/summary-fs.ts';
 import type { CgroupReading, FsReading, NetworkReading, Snapshot } from './model.ts';
 
 function cpu(r: CgroupReading): CPUStats {
@@ -87,7 +89,11 @@ function node(s: Snapshot): NodeStats {
   const net = network(n.network);
   if (net !== undefined) out.network = net;
   if (n.fs !== undefined) out.fs = fsStats(n.fs, true);
-  if (n.imageFs !== undefined) {
+  const criImage = s.storage?.imageFs;
+  if (criImage !== undefined) {
+    const image = runtimeImageFs(criImage, n.imageFs);
+    out.runtime = { imageFs: image, containerFs: image };
+  } else if (n.imageFs !== undefined) {
     // Bytes occupied by images need the runtime's image service: usedBytes is left out.
     const image = fsStats(n.imageFs, false);
     out.runtime = { imageFs: image, containerFs: image };
@@ -99,11 +105,25 @@ function node(s: Snapshot): NodeStats {
   return out;
 }
 
-function pod(p: Snapshot['pods'][number]): PodStats {
+/** Container `rootfs` and `logs` from the background filesystem reads (see fs/summary-fs.ts). */
+function containerFs(out: ContainerStats, id: string, s: Snapshot, storage: PodStorage | undefined): void {
+  const layer = s.storage?.writableLayers.get(id);
+  if (layer !== undefined) out.rootfs = rootfsStats(layer, s.node.imageFs);
+  const logs = storage?.containerLogs.get(out.name);
+  const l = logs === undefined ? undefined : logsStats(logs, s.node.fs);
+  if (l !== undefined) out.logs = l;
+}
+
+function pod(p: Snapshot['pods'][number], s: Snapshot): PodStats {
+  const storage = s.storage?.pods.get(p.uid);
   const out: PodStats = {
     podRef: { name: p.name, namespace: p.namespace, uid: p.uid },
     startTime: p.startTimeMs,
-    containers: p.containers.map((c) => container(c.name, c.startTimeMs, c.reading)),
+    containers: p.containers.map((c) => {
+      const cs = container(c.name, c.startTimeMs, c.reading);
+      if (s.storage !== undefined) containerFs(cs, c.id, s, storage);
+      return cs;
+    }),
   };
   if (p.reading !== undefined) {
     out.cpu = cpu(p.reading);
@@ -111,6 +131,9 @@ function pod(p: Snapshot['pods'][number]): PodStats {
   }
   const net = network(p.network);
   if (net !== undefined) out.network = net;
+  if (storage?.volumes !== undefined && storage.volumes.length > 0) out.volume = storage.volumes.map(volumeStats);
+  const eph = storage === undefined ? undefined : ephemeralStorage(storage, out.containers, s.node.fs);
+  if (eph !== undefined) out['ephemeral-storage'] = eph;
   out.process_stats = { process_count: p.processCount };
   if (p.reading !== undefined) {
     const s = swap(p.reading);
@@ -121,7 +144,7 @@ function pod(p: Snapshot['pods'][number]): PodStats {
 
 /** The full Summary of a snapshot. */
 export function buildSummary(s: Snapshot): Summary {
-  return { node: node(s), pods: s.pods.map(pod) };
+  return { node: node(s), pods: s.pods.map((p) => pod(p, s)) };
 }
 
 /**

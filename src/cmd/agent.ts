@@ -15,6 +15,9 @@ import type { CgroupDriver } from '../cgroup/layout.ts';
 import { readCgroupMounts } from '../cgroup/mounts.ts';
 import { createCgroupReader } from '../cgroup/reader.ts';
 import { Collector } from '../agent/collector.ts';
+import type { ClaimResolver } from '../agent/fs/claims.ts';
+import { StorageCollector } from '../agent/fs/storage.ts';
+import type { CriStorage } from '../agent/identity/cri.ts';
 import { HeapCompactor } from '../agent/heap-compactor.ts';
 import { createAgentHandler } from '../agent/http.ts';
 import type { IdentityProvider } from '../agent/identity/types.ts';
@@ -39,6 +42,10 @@ export interface AgentFlags {
   procRoot: string;
   sysRoot: string;
   rootDir: string;
+  /** `--pod-logs-dir`: where the pods' log directories are. */
+  podLogsDir: string;
+  /** `--volume-stats-agg-period`, ms; ≤ 0 disables volume stats. */
+  volumeStatsAggPeriodMs: number;
   imageFsDir: string;
   dockerEndpoint: string;
   podmanEndpoint: string;
@@ -66,7 +73,9 @@ const own: readonly (readonly [string, string, string])[] = [
   ['read-only-port', 'int', 'Plain HTTP port without authentication (default 10255); 0 disables.'],
   ['proc-root', 'string', 'Where the host\'s /proc is mounted (default "/proc").'],
   ['sys-root', 'string', 'Where the host\'s /sys is mounted (default "/sys").'],
-  ['root-dir', 'string', 'Directory whose filesystem is reported as the node fs (default "/var/lib/kubelet", else "/").'],
+  ['root-dir', 'string', 'The kubelet\'s root directory: its filesystem is the node fs (else "/" when it does not exist), pods\' volumes and etc-hosts are read below it (default "/var/lib/kubelet").'],
+  ['pod-logs-dir', 'string', 'Where the kubelet writes pod logs, for container `logs` and pod ephemeral storage (default "/var/log/pods").'],
+  ['volume-stats-agg-period', 'duration', 'Specifies interval for kubelet to calculate and cache the volume disk usage for all pods and volumes.  To disable volume calculations, set to a negative number. (default 1m0s)'],
   ['image-fs-dir', 'string', 'Directory whose filesystem is reported as the image filesystem (default: the first of /var/lib/containerd, /var/lib/containers/storage, /var/lib/docker).'],
   ['docker-endpoint', 'string', 'Docker API socket for container names in standalone mode (default unix:///var/run/docker.sock).'],
   ['podman-endpoint', 'string', 'Podman API socket for container names in standalone mode (default unix:///run/podman/podman.sock).'],
@@ -135,6 +144,7 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
   const f: AgentFlags = {
     nodeName: defaults.hostname.toLowerCase(), cgroupRoot: '/', cgroupDriver: 'auto', housekeepingIntervalMs: 10_000,
     containerRuntimeEndpoint: '', kubeconfig: '', readOnlyPort: 10255, procRoot: '/proc', sysRoot: '/sys', rootDir: '/var/lib/kubelet',
+    podLogsDir: '/var/log/pods', volumeStatsAggPeriodMs: 60_000,
     imageFsDir: '', dockerEndpoint: 'unix:///var/run/docker.sock', podmanEndpoint: 'unix:///run/podman/podman.sock', standalone: 'auto',
     authorizationMode: 'Webhook', nodeIps: [], logLevel: 'info', help: parsed.values.get('help') === 'true', secure,
   };
@@ -167,6 +177,15 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
       case 'proc-root': f.procRoot = v; break;
       case 'sys-root': f.sysRoot = v; break;
       case 'root-dir': f.rootDir = v; break;
+      case 'pod-logs-dir': f.podLogsDir = v; break;
+      case 'volume-stats-agg-period':
+        try {
+          // As the kubelet: any Go duration; zero or negative turns volume stats off.
+          f.volumeStatsAggPeriodMs = Number(parseGoDuration(v) / 1_000_000n);
+        } catch (e) {
+          throw bad(name, v, errorMessage(e));
+        }
+        break;
       case 'image-fs-dir': f.imageFsDir = v; break;
       case 'docker-endpoint': f.dockerEndpoint = v; break;
       case 'podman-endpoint': f.podmanEndpoint = v; break;
@@ -282,16 +301,30 @@ export async function run(args: string[]): Promise<number> {
   const mounts = readCgroupMounts({ procRoot: f.procRoot, sysRoot: f.sysRoot });
   const connection = await kubeConnection(f);
   const identity: IdentityProvider[] = [];
+  let cri: CriStorage | undefined;
+  let claims: ClaimResolver | undefined;
   if (f.containerRuntimeEndpoint !== '') {
-    const { criIdentity } = await import('../agent/identity/cri.ts');
+    const { criIdentity, criStorage } = await import('../agent/identity/cri.ts');
     identity.push(criIdentity({ endpoint: f.containerRuntimeEndpoint }));
+    cri = criStorage({ endpoint: f.containerRuntimeEndpoint });
   }
   if (connection !== null) {
-    const [{ kubeApiIdentity }, { KubeClient }] = await Promise.all([import('../agent/identity/kube-api.ts'), import('../kube/client.ts')]);
-    identity.push(kubeApiIdentity({ client: new KubeClient(connection, { logger: log }), nodeName: f.nodeName, logger: log }));
+    const [{ kubeApiIdentity }, { KubeClient }, { apiClaimResolver }] = await Promise.all([
+      import('../agent/identity/kube-api.ts'), import('../kube/client.ts'), import('../agent/fs/claims.ts'),
+    ]);
+    const client = new KubeClient(connection, { logger: log });
+    identity.push(kubeApiIdentity({ client, nodeName: f.nodeName, logger: log }));
+    claims = apiClaimResolver({ client });
   }
   const standalone = f.standalone === 'true' || (f.standalone === 'auto' && identity.length === 0);
-  const collector = new Collector({
+  // Volumes, logs and the runtime's filesystems are measured outside the housekeeping passes,
+  // waiting for each pass to end; the collector takes their latest results into its snapshots.
+  const storage = new StorageCollector({
+    rootDir: f.rootDir, podLogsDir: f.podLogsDir, volumeStatsAggPeriodMs: f.volumeStatsAggPeriodMs, refreshIntervalMs: f.housekeepingIntervalMs,
+    pods: () => collector.latest()?.pods ?? [], cri, claims, gate: () => collector.idle(),
+    onError: (kind, what, e) => collector.recordError(kind, what, e), logger: log,
+  });
+  const collector: Collector = new Collector({
     reader: createCgroupReader(mounts),
     procRoot: f.procRoot,
     nodeName: f.nodeName,
@@ -304,6 +337,7 @@ export async function run(args: string[]): Promise<number> {
       imageFsDir: f.imageFsDir !== '' ? f.imageFsDir : firstExisting(['/var/lib/containerd', '/var/lib/containers/storage', '/var/lib/docker']),
     },
     logger: log,
+    storage,
   });
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
@@ -313,6 +347,7 @@ export async function run(args: string[]): Promise<number> {
   // One pass before listening: the endpoints never answer without data.
   await collector.collectOnce(stop.signal);
   heap.afterPass();
+  const storageLoop = storage.run(stop.signal);
   const loop = collector.run({ intervalMs: f.housekeepingIntervalMs, signal: stop.signal, afterPass: () => heap.afterPass(), afterFirstPass: true });
   const handler = createAgentHandler({ source: collector, logger: log, heap });
   let readOnly: Server | undefined;
@@ -346,8 +381,9 @@ export async function run(args: string[]): Promise<number> {
   } catch (e) {
     stop.abort();
     log.error('agent failed', { error: errorMessage(e) });
-    await loop;
+    await Promise.all([loop, storageLoop]);
     collector.close();
+    storage.close();
     readOnly?.close();
     return 1;
   } finally {
@@ -359,7 +395,8 @@ export async function run(args: string[]): Promise<number> {
     readOnly.close(() => resolve());
     readOnly.closeAllConnections();
   });
-  await loop;
+  await Promise.all([loop, storageLoop]);
   collector.close();
+  storage.close();
   return 0;
 }

@@ -9,12 +9,16 @@ import { parseMetaTime } from '../../lib/go-format.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { ListWatchClient } from '../../kube/informer.ts';
 import { Informer } from '../../kube/informer.ts';
+import type { PodVolumeSpec } from '../fs/pod-volumes.ts';
+import { decodePodVolumes } from '../fs/pod-volumes.ts';
 import type { ContainerIdentity, IdentityProvider, IdentitySnapshot, PodIdentity } from './types.ts';
 
 /** The part of a core/v1 Pod this provider reads. */
 export interface NodePod {
   metadata: { name: string; namespace: string; uid: string; resourceVersion?: string };
   status: { startTime: number | undefined; containers: { name: string; id: string }[] };
+  /** `spec.volumes` (names volume stats); absent when the pod has none. */
+  volumes?: PodVolumeSpec[];
 }
 
 function str(v: unknown): string | undefined {
@@ -59,7 +63,11 @@ export function decodeNodePod(value: unknown, source: string): NodePod {
     }
   }
   const rv = str(meta?.resourceVersion);
-  return { metadata: { name, namespace, uid, ...(rv === undefined ? {} : { resourceVersion: rv }) }, status: { startTime, containers } };
+  const volumes = decodePodVolumes(value);
+  return {
+    metadata: { name, namespace, uid, ...(rv === undefined ? {} : { resourceVersion: rv }) }, status: { startTime, containers },
+    ...(volumes.length === 0 ? {} : { volumes }),
+  };
 }
 
 /** Build an identity snapshot from node pods (pure). */
@@ -67,7 +75,7 @@ export function identityFromPods(pods: Iterable<NodePod>): IdentitySnapshot {
   const out: IdentitySnapshot = { pods: new Map<string, PodIdentity>(), containers: new Map<string, ContainerIdentity>() };
   for (const p of pods) {
     const uid = p.metadata.uid;
-    out.pods.set(uid, { uid, name: p.metadata.name, namespace: p.metadata.namespace, startTimeMs: p.status.startTime });
+    out.pods.set(uid, { uid, name: p.metadata.name, namespace: p.metadata.namespace, startTimeMs: p.status.startTime, ...(p.volumes === undefined ? {} : { volumes: p.volumes }) });
     for (const c of p.status.containers) out.containers.set(c.id, { id: c.id, podUid: uid, name: c.name, sandbox: false, createdAtMs: undefined });
   }
   return out;

@@ -3,6 +3,7 @@
  * the pod's sandbox. Identity providers (CRI, Kubernetes API, standalone engines) answer with an
  * IdentitySnapshot; the collector falls back to documented placeholders for what none knows.
  */
+import type { PodVolumeSpec } from '../fs/pod-volumes.ts';
 
 /** A pod as an identity source knows it. */
 export interface PodIdentity {
@@ -11,6 +12,8 @@ export interface PodIdentity {
   namespace: string;
   /** Pod start (sandbox creation or status.startTime), ms since the epoch, when known. */
   startTimeMs: number | undefined;
+  /** `spec.volumes`, when the source knows the spec (the Kubernetes API): names volume stats. */
+  volumes?: readonly PodVolumeSpec[];
 }
 
 /** A container as an identity source knows it. */
