@@ -70,7 +70,7 @@ export async function filesUsage(ctx: LogContext, dir: string): Promise<UsageRea
 }
 
 /** Log usage of one pod and its containers, and its etc-hosts file. */
-export async function measurePodLogs(ctx: LogContext, pod: StoragePod, logDir: string | undefined): Promise<{
+export async function measurePodLogs(ctx: LogContext, pod: StoragePod, logDir: string | undefined, podsDirReadable: boolean): Promise<{
   podLogs: UsageReading | undefined; etcHosts: UsageReading | undefined; containerLogs: Map<string, UsageReading>;
 }> {
   const containerLogs = new Map<string, UsageReading>();
@@ -78,8 +78,7 @@ export async function measurePodLogs(ctx: LogContext, pod: StoragePod, logDir: s
   let etcHosts: UsageReading | undefined;
   const hosts = podEtcHostsPath(ctx.rootDir, pod.uid);
   try {
-    const timeMs = ctx.clock.nowMs();
-    etcHosts = { timeMs, ...(await entryUsage(hosts)) };
+    if (podsDirReadable) etcHosts = { timeMs: ctx.clock.nowMs(), ...(await entryUsage(hosts)) };
   } catch (e) {
     etcHosts = counted(ctx, hosts, e);
   }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -251,4 +251,38 @@ test('CRI: writable layers from ListContainerStats and the image filesystem from
   });
   await again.refreshHost(new AbortController().signal);
   assert.deepEqual(errors.sort(), ['node CRI ImageFsInfo', 'node CRI ListContainerStats']);
+});
+
+test('an agent that cannot read <root-dir>/pods (root:root 0750, as the kubelet makes it): one error per round, logs still measured', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root to start the collector as another user');
+    return;
+  }
+  const h = makeHost(t);
+  chmodSync(h.root, 0o755);
+  chmodSync(join(h.rootDir, 'pods'), 0o750);
+  const script = `
+    import { StorageCollector } from ${JSON.stringify(fileURLToPath(new URL('./storage.ts', import.meta.url)))};
+    const errors = [];
+    const pod = { uid: ${JSON.stringify(uid)}, name: 'web-0', namespace: 'shop', containers: [{ name: 'nginx' }] };
+    const s = new StorageCollector({ rootDir: ${JSON.stringify(h.rootDir)}, podLogsDir: ${JSON.stringify(h.logs)}, pods: () => [pod],
+      volumeStatsAggPeriodMs: 60000, refreshIntervalMs: 10000, onError: (kind, what) => errors.push(kind + ' ' + what) });
+    const signal = new AbortController().signal;
+    await s.refreshVolumes(signal);
+    await s.refreshHost(signal);
+    const p = s.latest().pods.get(pod.uid);
+    console.log(JSON.stringify({ errors, volumes: p?.volumes?.map((v) => ({ name: v.name })) ?? null, etcHosts: p?.etcHosts ?? null, logs: p?.containerLogs.get('nginx')?.inodesUsed ?? null }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const pods = join(h.rootDir, 'pods');
+  assert.deepEqual(JSON.parse(r.stdout), { errors: [`unreadable ${pods}`, `unreadable ${pods}`], volumes: null, etcHosts: null, logs: 2 });
+
+  // With group 0 (the manifests' opt-in supplementalGroups), the kubelet's 0750 root:root
+  // directories can be walked without root or capabilities.
+  for (const d of [join(pods, uid), join(pods, uid, 'volumes'), join(pods, uid, 'volumes', 'kubernetes.io~empty-dir')]) chmodSync(d, 0o750);
+  const g = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 0, encoding: 'utf8' });
+  assert.equal(g.status, 0, g.stderr);
+  const out = JSON.parse(g.stdout) as { errors: string[]; volumes: { name: string }[]; etcHosts: unknown };
+  assert.deepEqual(out.errors, []);
+  assert.ok(out.volumes.some((v) => v.name === 'cache') && out.etcHosts !== null);
 });

@@ -7,9 +7,10 @@
  * pass running) and the abort signal; results are published as one immutable StorageSnapshot
  * whose values each carry their own time.
  */
+import { join } from 'node:path';
 import type { Clock } from '../../lib/clock.ts';
 import { systemClock } from '../../lib/clock.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import { ErrorCode, errorMessage, isKubemeterError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { silentLogger } from '../../lib/log.ts';
 import type { Sleep } from '../../kube/backoff.ts';
@@ -17,6 +18,7 @@ import { realSleep } from '../../kube/backoff.ts';
 import { ErrorKind } from '../error-kinds.ts';
 import type { CriStorage, ImageFsInfo, RuntimeFsUsage } from '../identity/cri.ts';
 import type { ClaimResolver } from './claims.ts';
+import { readDirNames } from './du.ts';
 import { listPodLogDirs, measurePodLogs } from './logs.ts';
 import type { PodStorage, StoragePod, StorageSnapshot, UsageReading, VolumeReading } from './types.ts';
 import { measurePodVolumes } from './volumes.ts';
@@ -64,6 +66,7 @@ export class StorageCollector {
   private imageFs: ImageFsInfo = { imageFs: undefined, containerFs: undefined };
   private published: StorageSnapshot = empty;
   private dirty = false;
+  private deniedLogged = false;
 
   constructor(options: StorageCollectorOptions) {
     this.o = options;
@@ -85,9 +88,36 @@ export class StorageCollector {
     return this.published;
   }
 
+  /**
+   * Can `<root-dir>/pods` be read? The kubelet makes it root:root 0750, so an agent without
+   * group 0 or root cannot: that is one error per round (and one warning), not one per pod.
+   * Absent (no kubelet on this host) is no error.
+   */
+  private async podsDirReadable(): Promise<boolean> {
+    const dir = join(this.o.rootDir, 'pods');
+    try {
+      await readDirNames(dir);
+      return true;
+    } catch (e) {
+      if (isKubemeterError(e, ErrorCode.NotFound)) return false;
+      this.o.onError(ErrorKind.Unreadable, dir, e);
+      if (!this.deniedLogged) {
+        this.deniedLogged = true;
+        this.log.warn('pod volumes and etc-hosts cannot be read: no volume stats', { dir, error: errorMessage(e) });
+      }
+      return false;
+    }
+  }
+
   /** Measure every current pod's volumes once (pods that are gone are dropped). */
   async refreshVolumes(signal: AbortSignal): Promise<void> {
     const next = new Map<string, readonly VolumeReading[]>();
+    await this.o.gate?.();
+    if (!(await this.podsDirReadable())) {
+      this.volumes = next;
+      this.dirty = true;
+      return;
+    }
     const gate = this.o.gate;
     const ctx = {
       rootDir: this.o.rootDir, clock: this.clock, signal, claims: this.o.claims, onError: this.o.onError,
@@ -108,10 +138,11 @@ export class StorageCollector {
     const ctx = { rootDir: this.o.rootDir, podLogsDir: this.o.podLogsDir, clock: this.clock, gate: this.o.gate, onError: this.o.onError };
     await this.o.gate?.();
     const logDirs = await listPodLogDirs(ctx);
+    const podsDirReadable = await this.podsDirReadable();
     const next = new Map<string, { podLogs: UsageReading | undefined; etcHosts: UsageReading | undefined; containerLogs: Map<string, UsageReading> }>();
     for (const pod of this.o.pods()) {
       if (signal.aborted) return;
-      next.set(pod.uid, await measurePodLogs(ctx, pod, logDirs.get(pod.uid)));
+      next.set(pod.uid, await measurePodLogs(ctx, pod, logDirs.get(pod.uid), podsDirReadable));
     }
     this.host = next;
     if (this.o.cri !== undefined) {
