@@ -29,8 +29,10 @@ import { listEngineContainers } from './identity/engine.ts';
 import type { IdentityProvider, IdentitySnapshot } from './identity/types.ts';
 import { emptyIdentity } from './identity/types.ts';
 import type { StorageSnapshot } from './fs/types.ts';
-import type { PodSnapshot, Snapshot } from './model.ts';
+import type { PodSnapshot, Snapshot, SystemContainerSnapshot } from './model.ts';
 import { ReadingTracker } from './readings.ts';
+import type { SystemCgroupNames } from './system-containers.ts';
+import { SystemContainerResolver } from './system-containers.ts';
 
 /** Options of the Collector. */
 export interface CollectorOptions {
@@ -49,6 +51,14 @@ export interface CollectorOptions {
   logger?: Logger;
   /** Deadline for one identity lookup, ms (default 5000). */
   identityTimeoutMs?: number;
+  /**
+   * Feature gate KubeletPSI: read `cpu.pressure`, `memory.pressure` and `io.pressure` of every
+   * cgroup. Only on cgroup v2 with PSI in the kernel (the root has `cpu.pressure`), as the kubelet
+   * decides it once at start. Default false.
+   */
+  pressure?: boolean;
+  /** `--kubelet-cgroups`, `--runtime-cgroups`, `--system-cgroups` (`''` or absent: not configured; see system-containers.ts). */
+  systemCgroups?: Partial<SystemCgroupNames>;
   /** Volume, log and runtime filesystem stats measured in the background; each snapshot takes the latest. */
   storage?: { latest(): StorageSnapshot } | undefined;
 }
@@ -78,6 +88,9 @@ export class Collector {
   private readonly uids = new Map<string, string>();
   private readonly sandboxVerdicts = new Map<string, boolean>();
   private bootTimeMs: number | undefined;
+  private readonly system: SystemContainerResolver;
+  /** Whether pressure is read, decided at the first pass. */
+  private pressureOn: boolean | undefined;
   private snapshot: Snapshot | undefined;
   private passing: Promise<void> | undefined;
   private readonly counters: CollectorStats = {
@@ -90,6 +103,10 @@ export class Collector {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? silentLogger;
     this.tracker = new ReadingTracker({ reader: options.reader, clock: this.clock, onError: (kind, path, e) => this.count(kind, path, e) });
+    const names = options.systemCgroups ?? {};
+    this.system = new SystemContainerResolver({
+      names: { kubelet: names.kubelet ?? '', runtime: names.runtime ?? '', misc: names.misc ?? '' }, procRoot: options.procRoot, version: options.reader.version,
+    });
   }
 
   /** The last published snapshot; undefined before the first pass. */
@@ -178,6 +195,8 @@ export class Collector {
         nodeError('node', 'boot time', e);
       }
     }
+    this.pressureOn ??= this.o.pressure === true && reader.version === 'v2' && (reader.pressureSupported?.() ?? false);
+    this.tracker.pressure = this.pressureOn;
     const fsPromise = startFsReads(this.o.fs, this.clock, (what, e) => nodeError('node', what, e));
     const [identity, engines] = await Promise.all([this.identity(signal), this.o.standalone ? this.engines(signal) : new Map<string, EngineContainer>()]);
 
@@ -196,6 +215,14 @@ export class Collector {
       { reader, tracker: this.tracker, clock: this.clock, procRoot, nodeName: this.o.nodeName, bootTimeMs: this.bootTimeMs ?? 0, rootCgroupStartMs: this.createdMs('/'), onError: nodeError },
       podsReading === undefined || tree.podsPath === undefined ? undefined : { reading: podsReading, startTimeMs: this.createdMs(tree.podsPath) },
     );
+    const system: SystemContainerSnapshot[] = [];
+    for (const t of this.system.targets(this.clock.nowMs(), this.bootTimeMs ?? 0, (what, e) => nodeError('node', what, e))) {
+      // Only cgroups that exist, as the kubelet (a configured one that does not is only logged there).
+      if (!reader.exists(t.path)) continue;
+      const reading = this.tracker.read(t.path);
+      if (reading !== undefined) system.push({ name: t.name, startTimeMs: t.startTimeMs ?? this.createdMs(t.path), reading });
+    }
+    if (system.length > 0) node.systemContainers = system;
     const pods: PodSnapshot[] = [];
     for (const p of tree.pods) {
       const snap = collectKubePod(ctx, p);
@@ -213,6 +240,7 @@ export class Collector {
     [node.fs, node.imageFs] = await fsPromise;
 
     this.counters.cgroupsSeen = this.tracker.endPass();
+    reader.endPass?.();
     // Creation times of cgroups that are gone would otherwise accumulate forever.
     if (this.created.size > 4 * (this.counters.cgroupsSeen + 16)) this.created.clear();
     if (this.sandboxVerdicts.size > 4 * (this.counters.cgroupsSeen + 16)) this.sandboxVerdicts.clear();
@@ -253,5 +281,6 @@ export class Collector {
   /** Release identity connections. */
   close(): void {
     for (const p of this.o.identity) p.close();
+    this.o.reader.close?.();
   }
 }

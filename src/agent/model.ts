@@ -4,6 +4,7 @@
  */
 import type { FsUsage } from '../cgroup/fs-stats.ts';
 import type { InterfaceCounters } from '../cgroup/proc.ts';
+import type { CgroupPressure } from '../cgroup/psi.ts';
 import type { MemorySample, SwapSample } from '../cgroup/stats.ts';
 import type { PodVolumeSpec } from './fs/pod-volumes.ts';
 import type { StorageSnapshot } from './fs/types.ts';
@@ -20,6 +21,8 @@ export interface CgroupReading {
   usageNanoCores: number;
   memory: MemorySample | undefined;
   swap: SwapSample | undefined;
+  /** Pressure stall information (KubeletPSI, cgroup v2); absent when not read. */
+  pressure?: CgroupPressure;
 }
 
 /** Network counters of one namespace at one moment. */
@@ -64,6 +67,14 @@ export interface FsReading {
   usage: FsUsage;
 }
 
+/** A system container other than `pods`: the cgroup of the kubelet, of the runtime, or of the other system daemons. */
+export interface SystemContainerSnapshot {
+  name: 'kubelet' | 'runtime' | 'misc';
+  /** The kubelet's process start for `kubelet` when its process is found, else the cgroup's creation time, ms since the epoch. */
+  startTimeMs: number;
+  reading: CgroupReading;
+}
+
 /** Node-level values. */
 export interface NodeSnapshot {
   nodeName: string;
@@ -79,6 +90,8 @@ export interface NodeSnapshot {
   swapUsageBytes: bigint;
   /** The `pods` system container (the kubepods cgroup), when it exists. */
   pods: { reading: CgroupReading; startTimeMs: number } | undefined;
+  /** The `kubelet`, `runtime` and `misc` system containers that are configured and exist. */
+  systemContainers?: SystemContainerSnapshot[];
   network: NetworkReading | undefined;
   fs: FsReading | undefined;
   imageFs: FsReading | undefined;

@@ -10,6 +10,8 @@ import type { ErrorKind } from './error-kinds.ts';
 import { classifyReadError } from './error-kinds.ts';
 import type { CgroupReading } from './model.ts';
 
+const withPressure = { pressure: true } as const;
+
 interface Previous {
   timeMs: number;
   cpuNs: bigint;
@@ -29,6 +31,8 @@ export class ReadingTracker {
   private readonly reader: CgroupReader;
   private readonly clock: Clock;
   private readonly onError: (kind: ErrorKind, path: string, e: unknown) => void;
+  /** Also read the pressure files (KubeletPSI on a cgroup v2 host with PSI). */
+  pressure = false;
 
   constructor(options: { reader: CgroupReader; clock: Clock; onError: (kind: ErrorKind, path: string, e: unknown) => void }) {
     this.reader = options.reader;
@@ -40,11 +44,15 @@ export class ReadingTracker {
   read(path: string): CgroupReading | undefined {
     const timeMs = this.clock.nowMs();
     try {
-      const s = this.reader.readStats(path);
+      const s = this.reader.readStats(path, this.pressure ? withPressure : undefined);
       const cur = { timeMs, cpuNs: s.cpuUsageCoreNanoSeconds };
       const rate = usageNanoCores(this.previous.get(path), timeMs, cur.cpuNs);
       this.seen.set(path, cur);
-      return { path, timeMs, cpuUsageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds, usageNanoCores: rate, memory: s.memory, swap: s.swap };
+      const reading: CgroupReading = { path, timeMs, cpuUsageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds, usageNanoCores: rate, memory: s.memory, swap: s.swap };
+      if (s.pressure !== undefined) reading.pressure = s.pressure;
+      // A broken pressure file loses only its own value: the rest of the reading is served.
+      for (const e of s.pressureErrors ?? []) this.onError(classifyReadError(e, () => true), path, e);
+      return reading;
     } catch (e) {
       this.onError(classifyReadError(e, () => this.reader.exists(path)), path, e);
       return undefined;

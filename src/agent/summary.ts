@@ -9,22 +9,40 @@ import type {
   CPUStats,
   ContainerStats,
   FsStats,
+  IOStats,
   InterfaceStats,
   MemoryStats,
   NetworkStats,
   NodeStats,
   PodStats,
+  PSIStats,
   Summary,
   SwapStats,
 } from '../api/stats.ts';
 import { onlyCpuAndMemory } from '../api/stats.ts';
 import { isUnlimited, maxUint64 } from '../cgroup/parse.ts';
+import type { PressureSample } from '../cgroup/psi.ts';
 import type { PodStorage } from './fs/types.ts';
 import { ephemeralStorage, logsStats, rootfsStats, runtimeImageFs, volumeStats } from './fs/summary-fs.ts';
 import type { CgroupReading, FsReading, NetworkReading, Snapshot } from './model.ts';
 
+/** PSI as the kubelet copies it: `total` passed through in the file's microseconds. */
+function psi(p: PressureSample): PSIStats {
+  return {
+    full: { total: p.full.totalMicroseconds, avg10: p.full.avg10, avg60: p.full.avg60, avg300: p.full.avg300 },
+    some: { total: p.some.totalMicroseconds, avg10: p.some.avg10, avg60: p.some.avg60, avg300: p.some.avg300 },
+  };
+}
+
 function cpu(r: CgroupReading): CPUStats {
-  return { time: r.timeMs, usageNanoCores: r.usageNanoCores, usageCoreNanoSeconds: r.cpuUsageCoreNanoSeconds };
+  const out: CPUStats = { time: r.timeMs, usageNanoCores: r.usageNanoCores, usageCoreNanoSeconds: r.cpuUsageCoreNanoSeconds };
+  if (r.pressure?.cpu !== undefined) out.psi = psi(r.pressure.cpu);
+  return out;
+}
+
+/** `io` (KubeletPSI): only the I/O pressure. */
+function io(r: CgroupReading): IOStats | undefined {
+  return r.pressure?.io === undefined ? undefined : { time: r.timeMs, psi: psi(r.pressure.io) };
 }
 
 /** Memory of a reading; `limitOverride` replaces the cgroup limit (the node uses MemTotal). */
@@ -40,6 +58,7 @@ function memory(r: CgroupReading, limitOverride?: bigint): MemoryStats {
   out.rssBytes = Number(m.rssBytes);
   out.pageFaults = m.pageFaults;
   out.majorPageFaults = m.majorPageFaults;
+  if (r.pressure?.memory !== undefined) out.psi = psi(r.pressure.memory);
   return out;
 }
 
@@ -74,17 +93,23 @@ function container(name: string, startTimeMs: number, r: CgroupReading): Contain
   const out: ContainerStats = { name, startTime: startTimeMs, cpu: cpu(r), memory: memory(r) };
   const s = swap(r);
   if (s !== undefined) out.swap = s;
+  const i = io(r);
+  if (i !== undefined) out.io = i;
   return out;
 }
 
 function node(s: Snapshot): NodeStats {
   const n = s.node;
   const out: NodeStats = { nodeName: n.nodeName, startTime: n.bootTimeMs };
-  if (n.pods !== undefined) out.systemContainers = [container('pods', n.pods.startTimeMs, n.pods.reading)];
+  const system = (n.systemContainers ?? []).map((c) => container(c.name, c.startTimeMs, c.reading));
+  if (n.pods !== undefined) system.push(container('pods', n.pods.startTimeMs, n.pods.reading));
+  if (system.length > 0) out.systemContainers = system;
   if (n.root !== undefined) {
     out.cpu = cpu(n.root);
     // Without /proc/meminfo the limit is unknown: leave availableBytes out rather than invent one.
     out.memory = memory(n.root, n.memTotalBytes > 0n ? n.memTotalBytes : maxUint64);
+    const i = io(n.root);
+    if (i !== undefined) out.io = i;
   }
   const net = network(n.network);
   if (net !== undefined) out.network = net;
@@ -128,6 +153,8 @@ function pod(p: Snapshot['pods'][number], s: Snapshot): PodStats {
   if (p.reading !== undefined) {
     out.cpu = cpu(p.reading);
     out.memory = memory(p.reading);
+    const i = io(p.reading);
+    if (i !== undefined) out.io = i;
   }
   const net = network(p.network);
   if (net !== undefined) out.network = net;

@@ -2,6 +2,7 @@
  * Pure parsers for the /proc files the node stats need (meminfo, stat, loadavg, net/dev,
  * <pid>/stat) and thin readers taking an injectable /proc root.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, KubemeterError, quoteInput } from '../lib/errors.ts';
 import { parseUint64 } from './parse.ts';
@@ -133,4 +134,58 @@ export function readPidStat(procRoot: string, pid: number): PidStat | undefined 
   const path = join(procRoot, String(pid), 'stat');
   const text = readSmallFile(path);
   return text === undefined ? undefined : parsePidStat(text, path);
+}
+
+/** `/proc/<pid>/cgroup` as hierarchy → cgroup path: `cpu`, `memory`, `name=systemd`, … (v1; each of a co-mounted line's controllers) and `''` for the unified line `0::/path`. */
+export function parseProcCgroup(text: string, source = 'cgroup'): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const a = line.indexOf(':');
+    const b = a < 0 ? -1 : line.indexOf(':', a + 1);
+    if (a <= 0 || b < 0 || !/^\d+$/.test(line.slice(0, a))) throw bad(source, 'expected "id:controllers:path" lines', line);
+    const path = line.slice(b + 1);
+    const controllers = line.slice(a + 1, b);
+    if (controllers === '') out.set('', path);
+    else for (const c of controllers.split(',')) out.set(c, path);
+  }
+  return out;
+}
+
+/**
+ * The cgroup the kubelet accounts a process to (its `getContainer`): on cgroup v2 the unified
+ * path; on v1 the `cpu` path, which must equal the `memory` path (else undefined), replaced by
+ * the `name=systemd` path when there is one (systemd hosts, where accounting may be off and the
+ * cpu/memory cgroup is then an ancestor). Undefined when a needed line is missing.
+ */
+export function accountingCgroupOf(lines: ReadonlyMap<string, string>, version: 'v1' | 'v2'): string | undefined {
+  if (version === 'v2') return lines.get('');
+  const cpu = lines.get('cpu');
+  const memory = lines.get('memory');
+  if (cpu === undefined || memory === undefined || cpu !== memory) return undefined;
+  return lines.get('name=systemd') ?? cpu;
+}
+
+/** Pids under `procRoot` whose `comm` is exactly `comm`, lowest first. */
+export function findPidsByComm(procRoot: string, comm: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(procRoot);
+  } catch (e) {
+    throw new KubemeterError(ErrorCode.InvalidFile, `${procRoot}: cannot list: ${(e as Error).message}`, { cause: e, source: procRoot });
+  }
+  const out: number[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const text = readSmallFile(join(procRoot, name, 'comm'));
+    if (text !== undefined && text.trimEnd() === comm) out.push(Number(name));
+  }
+  return out.sort((x, y) => x - y);
+}
+
+/** `/proc/<pid>/cgroup` parsed; undefined when the process is gone. */
+export function readProcCgroup(procRoot: string, pid: number): Map<string, string> | undefined {
+  const path = join(procRoot, String(pid), 'cgroup');
+  const text = readSmallFile(path);
+  return text === undefined ? undefined : parseProcCgroup(text, path);
 }

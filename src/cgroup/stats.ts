@@ -2,6 +2,8 @@
  * What one read of one cgroup yields, independent of the cgroup version: the values the Summary
  * API and /metrics/resource need, in the kernel's units (bytes, nanoseconds, event counts).
  */
+import type { KubemeterError } from '../lib/errors.ts';
+import type { CgroupPressure } from './psi.ts';
 
 /** Memory of a cgroup. All values in bytes except the fault counters. */
 export interface MemorySample {
@@ -29,6 +31,10 @@ export interface SwapSample {
 
 /** One read of one cgroup. */
 export interface CgroupStats {
+  /** Pressure files (v2, when asked for); absent members were absent or broken. */
+  pressure?: CgroupPressure;
+  /** Why pressure members that were asked for are missing although their file exists. */
+  pressureErrors?: KubemeterError[];
   /** Cumulative CPU time of the cgroup and its descendants, nanoseconds. */
   cpuUsageCoreNanoSeconds: bigint;
   /** Undefined when the cgroup has no memory accounting. */

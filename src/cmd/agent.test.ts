@@ -35,6 +35,20 @@ test('flags: kubelet names and defaults, secure flags shared with the server', (
   assert.throws(() => parseAgentFlags(['--node-ip=node-1'], { hostname: 'x' }), /"node-1" is not an IP address/);
 });
 
+test('flags: system cgroups and feature gates with the kubelet\'s names and rules', () => {
+  const d = parseAgentFlags([], { hostname: 'x' });
+  assert.deepEqual(d.systemCgroups, { kubelet: '', runtime: '', misc: '' });
+  assert.deepEqual(d.featureGates, { KubeletPSI: true });
+  const f = parseAgentFlags(['--kubelet-cgroups=/system.slice/kubelet.service', '--runtime-cgroups', '/system.slice/containerd.service', '--system-cgroups=/system.slice', '--feature-gates=KubeletPSI=false'], { hostname: 'x' });
+  assert.deepEqual(f.systemCgroups, { kubelet: '/system.slice/kubelet.service', runtime: '/system.slice/containerd.service', misc: '/system.slice' });
+  assert.deepEqual(f.featureGates, { KubeletPSI: false });
+  assert.deepEqual(parseAgentFlags(['--feature-gates=KubeletPSI=false', '--feature-gates=AllBeta=true'], { hostname: 'x' }).featureGates, { KubeletPSI: false });
+  assert.throws(() => parseAgentFlags(['--feature-gates=Nope=true'], { hostname: 'x' }), /invalid argument "Nope=true" for "--feature-gates" flag: unrecognized feature gate: Nope/);
+  assert.throws(() => parseAgentFlags(['--kubelet-cgroups=kubelet.service'], { hostname: 'x' }), /must be an absolute cgroup path/);
+  assert.throws(() => parseAgentFlags(['--system-cgroups=/a/../b'], { hostname: 'x' }), /must be an absolute cgroup path/);
+  assert.match(agentUsage(), /--feature-gates mapStringBool[\s\S]*KubeletPSI=true\|false \(BETA - default=true\)/);
+});
+
 test('flags: pflag rules through src/lib/flags.ts, messages kept', () => {
   assert.equal(parseAgentFlags(['-h'], { hostname: 'x' }).help, true);
   assert.equal(parseAgentFlags(['--help'], { hostname: 'x' }).help, true);

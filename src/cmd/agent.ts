@@ -18,7 +18,11 @@ import { Collector } from '../agent/collector.ts';
 import type { ClaimResolver } from '../agent/fs/claims.ts';
 import { StorageCollector } from '../agent/fs/storage.ts';
 import type { CriStorage } from '../agent/identity/cri.ts';
+import { addFeatureGatePairs, defaultFeatureGates, featureGatesHelp, resolveFeatureGates } from '../agent/feature-gates.ts';
+import type { FeatureGatePairs, FeatureGates } from '../agent/feature-gates.ts';
 import { HeapCompactor } from '../agent/heap-compactor.ts';
+import { isCgroupPath } from '../agent/system-containers.ts';
+import type { SystemCgroupNames } from '../agent/system-containers.ts';
 import { createAgentHandler } from '../agent/http.ts';
 import type { IdentityProvider } from '../agent/identity/types.ts';
 import type { AuthorizationMode } from '../agent/secure.ts';
@@ -53,6 +57,10 @@ export interface AgentFlags {
   authorizationMode: AuthorizationMode;
   /** `--node-ip`: the node's addresses, named by a self-signed serving certificate; empty = this host's interface addresses. */
   nodeIps: string[];
+  /** `--kubelet-cgroups`, `--runtime-cgroups`, `--system-cgroups` (`''` = not configured). */
+  systemCgroups: SystemCgroupNames;
+  /** `--feature-gates`, resolved. */
+  featureGates: FeatureGates;
   logLevel: LogLevel;
   help: boolean;
   /** Secure port, TLS and delegated auth (`--port`, `--address`, `--tls-*`, `--client-ca-file`, …). */
@@ -81,6 +89,10 @@ const own: readonly (readonly [string, string, string])[] = [
   ['podman-endpoint', 'string', 'Podman API socket for container names in standalone mode (default unix:///run/podman/podman.sock).'],
   ['standalone', 'string', 'Map systemd units and Docker/Podman containers onto pods: auto (when there is no CRI endpoint and no Kubernetes API), true or false.'],
   ['authorization-mode', 'string', 'Webhook (SubjectAccessReview, default) or AlwaysAllow (any authenticated client).'],
+  ['kubelet-cgroups', 'string', 'Absolute name of the kubelet\'s cgroup, reported as the "kubelet" system container (default: the cgroup of the process named kubelet, if there is one).'],
+  ['runtime-cgroups', 'string', 'Absolute name of the container runtime\'s cgroup, reported as the "runtime" system container.'],
+  ['system-cgroups', 'string', 'Absolute name of the cgroup of the system processes outside containers, reported as the "misc" system container.'],
+  ['feature-gates', 'mapStringBool', featureGatesHelp()],
   ['log-level', 'string', 'debug, info, warn or error (default info).'],
 ];
 
@@ -147,7 +159,9 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
     podLogsDir: '/var/log/pods', volumeStatsAggPeriodMs: 60_000,
     imageFsDir: '', dockerEndpoint: 'unix:///var/run/docker.sock', podmanEndpoint: 'unix:///run/podman/podman.sock', standalone: 'auto',
     authorizationMode: 'Webhook', nodeIps: [], logLevel: 'info', help: parsed.values.get('help') === 'true', secure,
+    systemCgroups: { kubelet: '', runtime: '', misc: '' }, featureGates: defaultFeatureGates(),
   };
+  const gatePairs: FeatureGatePairs = new Map();
   const changed = new Set<string>();
   for (const [name, v] of orderedFlags(args)) {
     switch (name) {
@@ -204,6 +218,20 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
         f.nodeIps = ips;
         break;
       }
+      case 'kubelet-cgroups':
+      case 'runtime-cgroups':
+      case 'system-cgroups':
+        if (v !== '' && !isCgroupPath(v)) throw bad(name, v, 'must be an absolute cgroup path such as /system.slice/kubelet.service');
+        f.systemCgroups[name === 'kubelet-cgroups' ? 'kubelet' : name === 'runtime-cgroups' ? 'runtime' : 'misc'] = v;
+        break;
+      case 'feature-gates':
+        try {
+          addFeatureGatePairs(gatePairs, v);
+          f.featureGates = resolveFeatureGates(gatePairs);
+        } catch (e) {
+          throw bad(name, v, errorMessage(e));
+        }
+        break;
       case 'log-level':
         if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw bad(name, v, 'must be debug, info, warn or error');
         f.logLevel = v;
@@ -332,6 +360,8 @@ export async function run(args: string[]): Promise<number> {
     driver: f.cgroupDriver,
     identity,
     standalone: standalone ? { engineEndpoints: [f.dockerEndpoint, f.podmanEndpoint] } : undefined,
+    pressure: f.featureGates.KubeletPSI,
+    systemCgroups: f.systemCgroups,
     fs: {
       rootDir: existsSync(f.rootDir) ? f.rootDir : '/',
       imageFsDir: f.imageFsDir !== '' ? f.imageFsDir : firstExisting(['/var/lib/containerd', '/var/lib/containers/storage', '/var/lib/docker']),

@@ -82,6 +82,16 @@ export function writeV1Cgroups(root: string, cgroups: readonly FixtureCgroup[]):
   }
 }
 
+/** A `*.pressure` file as the kernel prints it (`%lu.%02lu` averages, total in µs), averages derived from the totals. */
+export function pressureText(someTotalUsec: bigint, fullTotalUsec: bigint): string {
+  const avg = (t: bigint, div: bigint): string => {
+    const centi = (t / div) % 10000n;
+    return `${centi / 100n}.${(centi % 100n).toString().padStart(2, '0')}`;
+  };
+  const line = (kind: string, t: bigint): string => `${kind} avg10=${avg(t, 7n)} avg60=${avg(t, 11n)} avg300=${avg(t, 13n)} total=${t}\n`;
+  return line('some', someTotalUsec) + line('full', fullTotalUsec);
+}
+
 /** Write cgroups as a v2 tree under `<root>/sys/fs/cgroup`. */
 export function writeV2Cgroups(root: string, cgroups: readonly FixtureCgroup[]): void {
   const base = join(root, 'sys', 'fs', 'cgroup');
@@ -94,7 +104,10 @@ export function writeV2Cgroups(root: string, cgroups: readonly FixtureCgroup[]):
       join(dir, 'cpu.stat'),
       `usage_usec ${usec}\nuser_usec ${(usec * 3n) / 4n}\nsystem_usec ${usec - (usec * 3n) / 4n}\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\nnr_bursts 0\nburst_usec 0\n`,
     );
-    write(join(dir, 'cpu.pressure'), 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n');
+    // Every v2 cgroup has the three pressure files (kernel ≥ 4.20 with PSI), whatever its controllers.
+    write(join(dir, 'cpu.pressure'), pressureText(usec / 50n, usec / 400n));
+    write(join(dir, 'memory.pressure'), pressureText(usec / 1000n, usec / 4000n));
+    write(join(dir, 'io.pressure'), pressureText(usec / 200n, usec / 800n));
     if (c.memory !== undefined) {
       if (c.name !== '/') {
         write(join(dir, 'memory.current'), `${c.memory.usageBytes}\n`);
