@@ -32,7 +32,7 @@ test('encodeAgentSummary hands Summaries with fields the agent never writes to e
   const shapes: Summary[] = [
     { node: { nodeName: 'n', startTime: 0, cpu: { time: 0, psi } }, pods: [] },
     { node: { nodeName: 'n', startTime: 0, io: { time: 0 } }, pods: [] },
-    { node: { nodeName: 'n', startTime: 0 }, pods: [{ podRef: { name: 'p', namespace: 'ns', uid: 'u' }, startTime: 0, containers: [], volume: [{ time: 0, name: 'v' }] }] },
+    { node: { nodeName: 'n', startTime: 0 }, pods: [{ podRef: { name: 'p', namespace: 'ns', uid: 'u' }, startTime: 0, containers: [], volume: [{ time: 0, name: 'v', volumeHealthStats: { abnormal: true } }] }] },
     { node: { nodeName: 'n', startTime: 0 }, pods: [{ podRef: { name: 'p', namespace: 'ns', uid: 'u' }, startTime: 0, containers: [{ name: 'c', startTime: 0, rootfs: { time: 0 }, userDefinedMetrics: [{ name: 'm', type: 'gauge', units: 'u', time: 0, value: 1.5 }] }] }] },
   ];
   for (const s of shapes) {

@@ -7,12 +7,12 @@
  * which for 110 pods × 3 containers allocates ~5 MiB of short-lived strings to produce 290 KB;
  * this allocates ~0.6 MiB (the tree and the result) in under half the CPU (1.2 vs 2.7 ms), and the agent renders
  * after every pass, so those megabytes were what grew its heap (see docs/agent.md, "Memory and
- * CPU"). Summaries carrying fields the agent never produces (volumes, accelerators, user-defined
- * metrics, PSI, `io`, container `rootfs`/`logs`, pod `ephemeral-storage`) go to encodeSummary.
+ * CPU"). Summaries carrying fields the agent never produces (accelerators, user-defined metrics,
+ * PSI, `io`, volume health) go to encodeSummary.
  */
 import { goQuote, timeText } from '../api/json.ts';
 import type { Time } from '../api/json.ts';
-import type { ContainerStats, CPUStats, FsStats, InterfaceStats, MemoryStats, NetworkStats, NodeStats, PodStats, Summary, SwapStats } from '../api/stats.ts';
+import type { ContainerStats, CPUStats, FsStats, InterfaceStats, MemoryStats, NetworkStats, NodeStats, PodStats, Summary, SwapStats, VolumeStats } from '../api/stats.ts';
 import { encodeSummary } from '../api/stats-encode.ts';
 
 /** `JSON.rawJSON` (V8 ≥ 11.4, Node ≥ 21): a value JSON.stringify writes as the given text. Not yet in TypeScript's lib. */
@@ -81,8 +81,17 @@ function fs(f: FsStats | undefined): object | undefined {
   };
 }
 
+function volume(v: VolumeStats): object {
+  return {
+    time: time(v.time), availableBytes: int(v.availableBytes), capacityBytes: int(v.capacityBytes), usedBytes: int(v.usedBytes),
+    inodesFree: int(v.inodesFree), inodes: int(v.inodes), inodesUsed: int(v.inodesUsed),
+    name: v.name === undefined || v.name === '' ? undefined : str(v.name),
+    pvcRef: v.pvcRef === undefined ? undefined : { name: str(v.pvcRef.name), namespace: str(v.pvcRef.namespace) },
+  };
+}
+
 function container(c: ContainerStats): object {
-  return { name: str(c.name), startTime: time(c.startTime), cpu: cpu(c.cpu), memory: memory(c.memory), swap: swap(c.swap) };
+  return { name: str(c.name), startTime: time(c.startTime), cpu: cpu(c.cpu), memory: memory(c.memory), rootfs: fs(c.rootfs), logs: fs(c.logs), swap: swap(c.swap) };
 }
 
 function pod(p: PodStats): object {
@@ -95,6 +104,8 @@ function pod(p: PodStats): object {
     cpu: cpu(p.cpu),
     memory: memory(p.memory),
     network: network(p.network),
+    volume: p.volume === undefined || p.volume.length === 0 ? undefined : p.volume.map(volume),
+    'ephemeral-storage': fs(p['ephemeral-storage']),
     process_stats: p.process_stats === undefined ? undefined : { process_count: int(p.process_stats.process_count) },
     swap: swap(p.swap),
   };
@@ -116,7 +127,7 @@ function node(n: NodeStats): object {
 }
 
 function plainContainer(c: ContainerStats): boolean {
-  return c.io === undefined && c.accelerators === undefined && c.rootfs === undefined && c.logs === undefined && c.userDefinedMetrics === undefined
+  return c.io === undefined && c.accelerators === undefined && c.userDefinedMetrics === undefined
     && c.cpu?.psi === undefined && c.memory?.psi === undefined;
 }
 
@@ -124,7 +135,7 @@ function plainContainer(c: ContainerStats): boolean {
 export function isAgentShaped(s: Summary): boolean {
   const n = s.node;
   if (n.io !== undefined || n.cpu?.psi !== undefined || n.memory?.psi !== undefined || !(n.systemContainers ?? []).every(plainContainer)) return false;
-  return s.pods.every((p) => p.io === undefined && p.volume === undefined && p['ephemeral-storage'] === undefined && p.cpu?.psi === undefined
+  return s.pods.every((p) => p.io === undefined && (p.volume ?? []).every((v) => v.volumeHealthStats === undefined) && p.cpu?.psi === undefined
     && p.memory?.psi === undefined && p.containers.every(plainContainer));
 }
 

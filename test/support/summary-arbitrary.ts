@@ -6,7 +6,7 @@
  * or containers sharing a name.
  */
 import fc from 'fast-check';
-import type { ContainerStats, CPUStats, FsStats, MemoryStats, NetworkStats, NodeStats, PodStats, Summary, SwapStats } from '../../src/api/stats.ts';
+import type { ContainerStats, CPUStats, FsStats, MemoryStats, NetworkStats, NodeStats, PodStats, Summary, SwapStats, VolumeStats } from '../../src/api/stats.ts';
 
 const names = fc.oneof(
   fc.constantFrom('app', 'sidecar', 'eth0', 'kube-system', 'pod-a', ''),
@@ -39,7 +39,12 @@ function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-const container: fc.Arbitrary<ContainerStats> = fc.record({ name: names, startTime: timeMs, cpu: opt(cpu), memory: opt(memory), swap: opt(swap) }).map(defined);
+const container: fc.Arbitrary<ContainerStats> = fc.record({
+  name: names, startTime: timeMs, cpu: opt(cpu), memory: opt(memory), rootfs: opt(fs), logs: opt(fs), swap: opt(swap),
+}).map(defined);
+
+const volume: fc.Arbitrary<VolumeStats> = fc.record({ fs, name: opt(names), pvcRef: opt(fc.record({ name: names, namespace: names })) })
+  .map(({ fs: f, name, pvcRef }) => defined({ ...f, name, pvcRef }));
 
 const pod: fc.Arbitrary<PodStats> = fc.record({
   podRef: fc.record({ name: names, namespace: names, uid: names }),
@@ -48,6 +53,8 @@ const pod: fc.Arbitrary<PodStats> = fc.record({
   cpu: opt(cpu),
   memory: opt(memory),
   network: opt(network),
+  volume: opt(fc.array(volume, { maxLength: 3 })),
+  'ephemeral-storage': opt(fs),
   process_stats: opt(fc.record({ process_count: opt(fc.nat()) }).map(defined)),
   swap: opt(swap),
 }).map(defined);
