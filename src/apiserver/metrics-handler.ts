@@ -3,13 +3,13 @@
  * lookups (node and Running-pod caches first, then the store), selectors, sort order, Status
  * errors and Table output.
  */
-import { formatGoDuration } from '../lib/go-format.ts';
-import { Quantity } from '../lib/quantity.ts';
 import { andLabelSelectors, everythingLabelSelector, type Labels, type LabelSelector } from '../lib/labels.ts';
 import { compareGoStrings } from '../lib/go-strings.ts';
 import { notFoundStatus } from '../api/meta.ts';
-import { encodeNodeMetrics, encodeNodeMetricsList, encodePodMetrics, encodePodMetricsList, encodePodMetricsListPieces, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
+import { timeJson } from '../api/json.ts';
+import { METRICS_GROUP_VERSION, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
 import type { NodeUsage, PodUsage } from '../storage/types.ts';
+import { ItemCache, nodeBody, nodeMetrics, podBody, podMetrics, type ItemText } from './item-cache.ts';
 import { statusResponse, type ApiRequest, type ApiResponse } from './http.ts';
 import { nodeMetricsTable, podMetricsTable } from './table.ts';
 import { listRequest, readOnlyViolation, render, type ListOptions } from './list-options.ts';
@@ -40,6 +40,26 @@ export interface MetricsSource {
   pods(namespace: string | undefined): Iterable<ApiPod>;
   nodeUsage(name: string): NodeUsage | undefined;
   podUsage(namespace: string, name: string): PodUsage | undefined;
+  /**
+   * Like pods(), as `pods[from, to)` of an array sorted by namespace then name (Go byte order),
+   * the same array while the set of pods is unchanged. Optional: lists otherwise sort pods().
+   */
+  sortedPods?(namespace: string | undefined): SortedPods;
+  /** A number that changes whenever nodeUsage(name) may change; undefined: not cacheable. */
+  nodeVersion?(name: string): number | undefined;
+  /**
+   * A number that changes whenever podUsage of this pod may change; undefined: not cacheable.
+   * Pod objects of the source key the item cache, so they must stay the same while a pod is
+   * unchanged (an informer's objects do; an update brings a new object).
+   */
+  podVersion?(pod: ApiPod): number | undefined;
+}
+
+/** A range of a sorted pod array (see MetricsSource.sortedPods). */
+export interface SortedPods {
+  pods: readonly ApiPod[];
+  from: number;
+  to: number;
 }
 
 /** Options of the metrics handler. */
@@ -54,10 +74,11 @@ export interface MetricsHandlerOptions {
 }
 
 /**
- * Pods encoded per piece of a streamed list: 1,000 pods are about 370 KB of JSON and 3–5 ms of
- * work, short enough for a get to slip in between two pieces of a 300,000-pod list.
+ * Characters per piece of a streamed list: 64 Ki characters are about 200 pods, assembled from
+ * cached item texts in well under a millisecond, so a get slips in between two pieces of a
+ * 300,000-pod list, and the socket gets writes large enough to fill whole TLS records.
  */
-const listBatchPods = 1000;
+const pieceChars = 65536;
 
 function comparePods(a: ApiPod, b: ApiPod): number {
   return compareGoStrings(a.namespace, b.namespace) || compareGoStrings(a.name, b.name);
@@ -70,37 +91,25 @@ function isSorted(pods: readonly ApiPod[]): boolean {
 
 const nodesGR = { group: metricsGroup, resource: 'nodes' };
 const podsGR = { group: metricsGroup, resource: 'pods' };
+const podListHead = `{"kind":"PodMetricsList","apiVersion":"${METRICS_GROUP_VERSION}","metadata":{},"items":[`;
+const nodeListHead = `{"kind":"NodeMetricsList","apiVersion":"${METRICS_GROUP_VERSION}","metadata":{},"items":[`;
+const listTail = ']}\n';
 
-function usageOf(cpuNanoCores: number, workingSetBytes: number): Record<string, string> {
-  return { cpu: Quantity.fromNanocores(BigInt(cpuNanoCores)).toString(), memory: Quantity.fromBytes(BigInt(workingSetBytes)).toString() };
-}
-
-function nodeMetrics(node: ApiNode, u: NodeUsage, nowMs: number): NodeMetrics {
-  const labels = Object.keys(node.labels).length === 0 ? {} : { labels: { ...node.labels } };
-  return {
-    metadata: { name: node.name, creationTimestamp: nowMs, ...labels },
-    timestamp: u.timestampMs,
-    window: formatGoDuration(BigInt(u.windowNs)),
-    usage: usageOf(u.cpuNanoCores, u.workingSetBytes),
-  };
-}
-
-function podMetrics(pod: ApiPod, u: PodUsage, nowMs: number): PodMetrics {
-  const labels = Object.keys(pod.labels).length === 0 ? {} : { labels: { ...pod.labels } };
-  return {
-    metadata: { name: pod.name, namespace: pod.namespace, creationTimestamp: nowMs, ...labels },
-    timestamp: u.timestampMs,
-    window: formatGoDuration(BigInt(u.windowNs)),
-    containers: u.containers.map((c) => ({ name: c.name, usage: usageOf(c.cpuNanoCores, c.workingSetBytes) })),
-  };
+/** Joins pieces into one string (pretty printing needs the whole text). */
+function joined(pieces: Iterable<string>): string {
+  let out = '';
+  for (const p of pieces) out += p;
+  return out;
 }
 
 /** The metrics.k8s.io/v1beta1 resource handlers. */
 export class MetricsHandler {
   private readonly options: MetricsHandlerOptions;
+  private readonly items: ItemCache;
 
   constructor(options: MetricsHandlerOptions) {
     this.options = options;
+    this.items = new ItemCache(options.source);
   }
 
   /** Handle a path below `/apis/metrics.k8s.io/v1beta1/`; undefined when no resource matches. */
@@ -131,69 +140,124 @@ export class MetricsHandler {
   private getNode(req: ApiRequest, name: string): ApiResponse {
     const node = this.options.source.node(name);
     if (node === undefined) return statusResponse(req, notFoundStatus({ group: '', resource: 'node' }, name));
-    const u = this.options.source.nodeUsage(name);
     // A node excluded by --node-selector is never scraped, so it has no usage: 404 like upstream.
-    if (u === undefined) return statusResponse(req, notFoundStatus({ group: metricsGroup, resource: 'nodemetrics' }, name));
+    const text = this.items.node(node);
+    if (text === undefined) return statusResponse(req, notFoundStatus({ group: metricsGroup, resource: 'nodemetrics' }, name));
     const nowMs = this.options.nowMs();
-    this.observe(u.timestampMs, nowMs);
-    const m = nodeMetrics(node, u, nowMs);
-    return render(req, () => encodeNodeMetrics(m), (io, v) => nodeMetricsTable([m], io, v));
+    this.observe(text.timestampMs, nowMs);
+    return render(req, () => nodeBody(text, timeJson(nowMs)), (io, v) => {
+      const u = this.options.source.nodeUsage(name);
+      return nodeMetricsTable(u === undefined ? [] : [nodeMetrics(node, u, nowMs)], io, v);
+    });
   }
 
   private listNodes(req: ApiRequest, opts: ListOptions): ApiResponse {
     const selector = andLabelSelectors(opts.labels, this.options.nodeSelector ?? everythingLabelSelector);
     const nowMs = this.options.nowMs();
-    const items: NodeMetrics[] = [];
+    const nodes: ApiNode[] = [];
+    const texts: ItemText[] = [];
     for (const node of this.options.source.nodes()) {
       if (!selector.matches(node.labels)) continue;
       if (!opts.fields.matches({ 'metadata.name': node.name })) continue;
-      const u = this.options.source.nodeUsage(node.name);
-      if (u === undefined) continue;
-      this.observe(u.timestampMs, nowMs);
-      items.push(nodeMetrics(node, u, nowMs));
+      const text = this.items.node(node);
+      if (text === undefined) continue;
+      this.observe(text.timestampMs, nowMs);
+      nodes.push(node);
+      texts.push(text);
     }
-    items.sort((a, b) => compareGoStrings(a.metadata.name ?? '', b.metadata.name ?? ''));
-    return render(req, () => encodeNodeMetricsList(items), (io, v) => nodeMetricsTable(items, io, v));
+    const order = nodes.map((_, i) => i).sort((a, b) => compareGoStrings(nodes[a]!.name, nodes[b]!.name));
+    const time = timeJson(nowMs);
+    const pieces = function* (): Generator<string> {
+      let piece = nodeListHead;
+      for (let k = 0; k < order.length; k++) {
+        const t = texts[order[k]!]!;
+        piece += k === 0 ? t.head : `,${t.head}`;
+        piece += time;
+        piece += t.tail;
+        if (piece.length >= pieceChars) {
+          yield piece;
+          piece = '';
+        }
+      }
+      yield piece + listTail;
+    };
+    return render(req, () => joined(pieces()), (io, v) => {
+      const items: NodeMetrics[] = [];
+      for (const i of order) {
+        const u = this.options.source.nodeUsage(nodes[i]!.name);
+        if (u !== undefined) items.push(nodeMetrics(nodes[i]!, u, nowMs));
+      }
+      return nodeMetricsTable(items, io, v);
+    }, pieces);
   }
 
   private getPod(req: ApiRequest, namespace: string, name: string): ApiResponse {
     const pod = this.options.source.pod(namespace, name);
     if (pod === undefined) return statusResponse(req, notFoundStatus({ group: '', resource: 'pods' }, name));
-    const u = this.options.source.podUsage(namespace, name);
-    if (u === undefined) return statusResponse(req, notFoundStatus({ group: metricsGroup, resource: 'podmetrics' }, `${namespace}/${name}`));
+    const text = this.items.pod(pod);
+    if (text === undefined) return statusResponse(req, notFoundStatus({ group: metricsGroup, resource: 'podmetrics' }, `${namespace}/${name}`));
     const nowMs = this.options.nowMs();
-    this.observe(u.timestampMs, nowMs);
-    const m = podMetrics(pod, u, nowMs);
-    return render(req, () => encodePodMetrics(m), (io, v) => podMetricsTable([m], io, v));
+    this.observe(text.timestampMs, nowMs);
+    return render(req, () => podBody(text, timeJson(nowMs)), (io, v) => {
+      const u = this.options.source.podUsage(namespace, name);
+      return podMetricsTable(u === undefined ? [] : [podMetrics(pod, u, nowMs)], io, v);
+    });
+  }
+
+  /** Running pods of the namespace (all when undefined) matching the selectors, sorted. */
+  private selectPods(namespace: string | undefined, opts: ListOptions): SortedPods {
+    const source = this.options.source;
+    let range: SortedPods;
+    if (source.sortedPods !== undefined) range = source.sortedPods(namespace);
+    else {
+      const all = [...source.pods(namespace)];
+      // Sorting 300,000 pods costs about 250 ms: skip it when they come in order already.
+      if (!isSorted(all)) all.sort(comparePods);
+      range = { pods: all, from: 0, to: all.length };
+    }
+    if (opts.labels.empty() && opts.fields.empty()) return range;
+    const selected: ApiPod[] = [];
+    for (let i = range.from; i < range.to; i++) {
+      const pod = range.pods[i]!;
+      if (opts.labels.matches(pod.labels) && opts.fields.matches({ 'metadata.name': pod.name, 'metadata.namespace': pod.namespace })) selected.push(pod);
+    }
+    return { pods: selected, from: 0, to: selected.length };
   }
 
   private listPods(req: ApiRequest, namespace: string | undefined, opts: ListOptions): ApiResponse {
     const nowMs = this.options.nowMs();
-    const selected: ApiPod[] = [];
-    for (const pod of this.options.source.pods(namespace)) {
-      if (!opts.labels.matches(pod.labels)) continue;
-      if (!opts.fields.matches({ 'metadata.name': pod.name, 'metadata.namespace': pod.namespace })) continue;
-      selected.push(pod);
-    }
-    // Sources usually give pods in order already (the store keeps them sorted): checking is O(n),
-    // sorting 300,000 pods again cost about 250 ms.
-    if (!isSorted(selected)) selected.sort(comparePods);
-    const batch = (from: number, to: number): PodMetrics[] => {
-      const items: PodMetrics[] = [];
-      for (let i = from; i < to; i++) {
-        const pod = selected[i]!;
-        const u = this.options.source.podUsage(pod.namespace, pod.name);
-        if (u === undefined) continue;
-        this.observe(u.timestampMs, nowMs);
-        items.push(podMetrics(pod, u, nowMs));
-      }
-      return items;
-    };
-    // Each pod is read from the store when its batch is encoded, so a list written while scrapes
+    const { pods, from, to } = this.selectPods(namespace, opts);
+    const time = timeJson(nowMs);
+    const items = this.items;
+    const observe = (timestampMs: number): void => this.observe(timestampMs, nowMs);
+    // Each pod's item is looked up when its piece is assembled, so a list written while scrapes
     // land may hold some pods of the newer scrape: every item is still one consistent point.
-    function* batches(): Generator<PodMetrics[]> {
-      for (let i = 0; i < selected.length; i += listBatchPods) yield batch(i, Math.min(selected.length, i + listBatchPods));
-    }
-    return render(req, () => encodePodMetricsList(batch(0, selected.length)), (io, v) => podMetricsTable(batch(0, selected.length), io, v), () => encodePodMetricsListPieces(batches()));
+    const pieces = function* (): Generator<string> {
+      let piece = podListHead;
+      let first = true;
+      for (let i = from; i < to; i++) {
+        const t = items.podAt(pods, i);
+        if (t === undefined) continue;
+        observe(t.timestampMs);
+        piece += first ? t.head : `,${t.head}`;
+        piece += time;
+        piece += t.tail;
+        first = false;
+        if (piece.length >= pieceChars) {
+          yield piece;
+          piece = '';
+        }
+      }
+      yield piece + listTail;
+    };
+    return render(req, () => joined(pieces()), (io, v) => {
+      const out: PodMetrics[] = [];
+      for (let i = from; i < to; i++) {
+        const pod = pods[i]!;
+        const u = this.options.source.podUsage(pod.namespace, pod.name);
+        if (u !== undefined) out.push(podMetrics(pod, u, nowMs));
+      }
+      return podMetricsTable(out, io, v);
+    }, pieces);
   }
 }

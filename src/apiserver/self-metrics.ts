@@ -13,6 +13,7 @@ import { readProcessFigures, type ProcessFigures } from './process-metrics.ts';
 export const defBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 class Histogram {
+  /** Observations per bucket, not cumulative: one increment per observation (a 300,000-pod list observes 300,000 times). */
   readonly counts: number[];
   sum = 0;
   count = 0;
@@ -24,12 +25,21 @@ class Histogram {
   observe(v: number): void {
     this.sum += v;
     this.count++;
-    for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]!) this.counts[i]!++;
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (v <= this.buckets[i]!) {
+        this.counts[i]!++;
+        return;
+      }
+    }
   }
 }
 
 function writeHistogram(b: ExpositionBuilder, name: string, labels: readonly string[], h: Histogram): void {
-  for (let i = 0; i < h.buckets.length; i++) b.sample(`${name}_bucket`, [...labels, 'le', formatSampleValue(h.buckets[i]!)], h.counts[i]!);
+  let cumulative = 0;
+  for (let i = 0; i < h.buckets.length; i++) {
+    cumulative += h.counts[i]!;
+    b.sample(`${name}_bucket`, [...labels, 'le', formatSampleValue(h.buckets[i]!)], cumulative);
+  }
   b.sample(`${name}_bucket`, [...labels, 'le', '+Inf'], h.count);
   b.sample(`${name}_sum`, labels, h.sum);
   b.sample(`${name}_count`, labels, h.count);

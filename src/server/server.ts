@@ -11,6 +11,7 @@ import type { ApiRequest, ApiResponse } from '../apiserver/http.ts';
 import { MetricsStore } from '../storage/store.ts';
 import { ScrapeStatusStore } from '../storage/scrape-status.ts';
 import { ScrapeLoop, type ScrapeLoopOptions } from './loop.ts';
+import { StorePodIndex } from './store-pods.ts';
 import { serveApi, type ServeOptions, type Serving } from './serve.ts';
 
 /** Everything the server needs: the scrape loop's options (the server makes its stores) and the version it reports. */
@@ -44,13 +45,22 @@ export class MetricsServer {
     this.loop = new ScrapeLoop({ ...o, store: this.store, scrapeStatus: this.scrapeStatus, selfMetrics: this.selfMetrics });
     const store = this.store;
     const cluster = o.cluster;
+    const storePods = new StorePodIndex(store);
     const source: MetricsSource = {
       node: (name) => cluster.node(name),
       nodes: () => cluster.nodes(),
-      pod: (ns, name) => cluster.podSource?.pod(ns, name) ?? (cluster.podSource === undefined && store.podUsage(ns, name) !== undefined ? { namespace: ns, name, labels: {} } : undefined),
-      pods: (ns) => cluster.podSource?.pods(ns) ?? storePods(store, ns),
+      // Without a pod source a pod exists for the API only while it has usage (404 for pods otherwise).
+      pod: (ns, name) => (cluster.podSource !== undefined ? cluster.podSource.pod(ns, name) : store.podUsage(ns, name) === undefined ? undefined : storePods.find(ns, name)),
+      pods: (ns) => {
+        if (cluster.podSource !== undefined) return cluster.podSource.pods(ns);
+        const { pods, from, to } = storePods.sorted(ns);
+        return pods.slice(from, to);
+      },
+      ...(cluster.podSource === undefined ? { sortedPods: (ns: string | undefined) => storePods.sorted(ns) } : {}),
       nodeUsage: (name) => store.nodeUsage(name),
       podUsage: (ns, name) => store.podUsage(ns, name),
+      nodeVersion: (name) => store.nodeVersion(name),
+      podVersion: (pod) => storePods.version(pod) ?? store.podVersion(pod.namespace, pod.name),
     };
     const metrics = new MetricsHandler({ source, nodeSelector: o.nodeSelector, nowMs: () => o.clock.nowMs(), observeFreshness: (s) => this.selfMetrics.observeFreshness(s) });
     const scrapeStatus = new ScrapeStatusHandler({
@@ -90,8 +100,4 @@ export class MetricsServer {
   beginShutdown(): void {
     this.shuttingDown = true;
   }
-}
-
-function* storePods(store: MetricsStore, namespace: string | undefined): Iterable<{ namespace: string; name: string; labels: Record<string, string> }> {
-  for (const k of store.podKeys()) if (namespace === undefined || k.namespace === namespace) yield { namespace: k.namespace, name: k.name, labels: {} };
 }

@@ -71,6 +71,10 @@ class PodState {
     this.name = detached(name);
     this.node = node;
   }
+  /** See MetricsStore.podVersion. */
+  get version(): number {
+    return this.node.version;
+  }
 }
 
 class NodeState extends Series {
@@ -80,6 +84,8 @@ class NodeState extends Series {
   pods = new Map<string, PodState>();
   /** When this node's last successful scrape was stored, Unix ms (store clock). */
   lastSuccessMs = 0;
+  /** Store-wide unique stamp of this node's last storeNode (see MetricsStore.podVersion). */
+  version = 0;
   constructor(name: string) {
     super();
     this.name = name;
@@ -159,6 +165,8 @@ export class MetricsStore {
   private readonly maxStaleMs: number;
   private readonly onEvent: (event: StoreEvent) => void;
   private sortedPodsCache: PodState[] | undefined;
+  /** Counts storeNode calls: the source of the node versions. */
+  private changes = 0;
 
   constructor(options: MetricsStoreOptions) {
     this.resolutionMs = options.resolutionMs;
@@ -174,6 +182,7 @@ export class MetricsStore {
       this.nodes.set(scrape.node, node);
     }
     node.lastSuccessMs = nowMs;
+    node.version = ++this.changes;
     if (scrape.nodeSample === undefined) {
       node.hasLast = false;
       node.hasPrev = false;
@@ -326,8 +335,12 @@ export class MetricsStore {
     return { namespace: pod.namespace, name: pod.name, timestampMs: earliest.timestampMs, windowNs: earliestWindowNs, containers };
   }
 
-  /** Every known pod as [namespace, name], sorted by namespace then name (byte order). Cached. */
-  podKeys(): readonly { namespace: string; name: string }[] {
+  /**
+   * Every known pod as [namespace, name], sorted by namespace then name (byte order). Cached: the
+   * same array and entries while the set of pods is unchanged; an entry's `version` is
+   * podVersion's, read without a lookup.
+   */
+  podKeys(): readonly { readonly namespace: string; readonly name: string; readonly version: number }[] {
     if (this.sortedPodsCache === undefined) {
       const all: PodState[] = [];
       for (const ns of this.pods.values()) for (const p of ns.values()) all.push(p);
@@ -335,6 +348,22 @@ export class MetricsStore {
       this.sortedPodsCache = all;
     }
     return this.sortedPodsCache;
+  }
+
+  /**
+   * A number that changes whenever nodeUsage(name) may change, undefined for an unknown node:
+   * lets the API cache what it serialises from the usage.
+   */
+  nodeVersion(name: string): number | undefined {
+    return this.nodes.get(name)?.version;
+  }
+
+  /**
+   * A number that changes whenever podUsage(namespace, name) may change (its node was stored
+   * again, or the pod moved to another node), undefined for an unknown pod.
+   */
+  podVersion(namespace: string, name: string): number | undefined {
+    return this.pods.get(namespace)?.get(name)?.node.version;
   }
 
   /** Pods stored for one node (0 when unknown). */
