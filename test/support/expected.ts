@@ -78,13 +78,13 @@ export function serverBindings(serverClusterRole: string): string[] {
   ].sort();
 }
 
-/** The agent's permissions: the pods of its node, to name pod and container cgroups. */
-export const agentPermissions: readonly string[] = ['core pods get', 'core pods list', 'core pods watch'];
+/** The agent's permissions: the pods of its node, to name pod and container cgroups; PVs, to name PV-backed volumes by their claim. */
+export const agentPermissions: readonly string[] = ['core persistentvolumes get', 'core pods get', 'core pods list', 'core pods watch'];
 
 /** The agent's bindings: its pod reader role, and system:auth-delegator to check its clients like the kubelet. */
 export function agentBindings(agentClusterRole: string): string[] {
   return [`ClusterRoleBinding -> ClusterRole ${agentClusterRole}`, 'ClusterRoleBinding -> ClusterRole system:auth-delegator'].sort();
 }
 
-/** The agent's hostPath volumes (both mounted read-only): the cgroup tree and /proc. */
-export const agentHostPaths: readonly string[] = ['cgroup', 'proc'];
+/** The agent's hostPath volumes (all mounted read-only): the cgroup tree, /proc, the kubelet's root directory and the pod logs. */
+export const agentHostPaths: readonly string[] = ['cgroup', 'proc', 'kubelet', 'pod-logs'];
