@@ -36,7 +36,7 @@ test('collector + storage: volumes and logs reach /stats/summary with the next p
 
   const roots = { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys') };
   // A gate that lets a walk through while the second pass runs would see the first snapshot.
-  let first: unknown;
+  const seen: { first: unknown } = { first: undefined };
   let secondStarted = false;
   let walkedDuringPass = 0;
   const storage: StorageCollector = new StorageCollector({
@@ -44,7 +44,7 @@ test('collector + storage: volumes and logs reach /stats/summary with the next p
     pods: () => collector.latest()?.pods ?? [],
     gate: async () => {
       await collector.idle();
-      if (secondStarted && collector.latest() === first) walkedDuringPass++;
+      if (secondStarted && collector.latest() === seen.first) walkedDuringPass++;
     },
     onError: (kind, what, e) => collector.recordError(kind, what, e),
   });
@@ -52,7 +52,7 @@ test('collector + storage: volumes and logs reach /stats/summary with the next p
     reader: createCgroupReader(readCgroupMounts(roots)), procRoot: roots.procRoot, nodeName: 'n', cgroupRoot: '/', driver: 'auto',
     identity: [], standalone: undefined, fs: { rootDir: root, imageFsDir: undefined }, storage,
   });
-  first = await collector.collectOnce();
+  seen.first = await collector.collectOnce();
   // Walks started while a pass runs wait for it to end.
   secondStarted = true;
   const pass = collector.collectOnce();
