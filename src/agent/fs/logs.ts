@@ -28,6 +28,9 @@ function counted(ctx: LogContext, what: string, e: unknown): undefined {
   return undefined;
 }
 
+/** Most files measured per log directory (a runtime keeps a few rotated files; a flood is cut, not walked). */
+const maxFilesPerDir = 1024;
+
 /** Pod log directories by pod UID (a missing log root is an empty map). */
 export async function listPodLogDirs(ctx: LogContext): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -54,16 +57,18 @@ export async function filesUsage(ctx: LogContext, dir: string): Promise<UsageRea
     return counted(ctx, dir, e);
   }
   const out: UsageReading = { timeMs: ctx.clock.nowMs(), usedBytes: 0, inodesUsed: 0 };
-  for (const entry of entries) {
-    if (entry.isDir) continue;
-    try {
-      const u = await entryUsage(join(dir, entry.name));
-      out.usedBytes += u.usedBytes;
-      out.inodesUsed += u.inodesUsed;
-    } catch (e) {
+  // A handful of files (current and rotated logs): lstat them at once rather than one wake-up each.
+  const files = entries.filter((e) => !e.isDir).slice(0, maxFilesPerDir);
+  const results = await Promise.all(files.map((f) => entryUsage(join(dir, f.name)).then((u) => u, (e: unknown) => e as Error)));
+  for (const r of results) {
+    if (!(r instanceof Error)) {
+      out.usedBytes += r.usedBytes;
+      out.inodesUsed += r.inodesUsed;
+    } else if (isKubemeterError(r, ErrorCode.NotFound)) {
       // A log rotated away between readdir and lstat: skipped, as a vanished entry.
-      if (isKubemeterError(e, ErrorCode.NotFound)) ctx.onError(ErrorKind.Vanished, dir, e);
-      else return counted(ctx, dir, e);
+      ctx.onError(ErrorKind.Vanished, dir, r);
+    } else {
+      return counted(ctx, dir, r);
     }
   }
   return out;
@@ -83,11 +88,11 @@ export async function measurePodLogs(ctx: LogContext, pod: StoragePod, logDir: s
     etcHosts = counted(ctx, hosts, e);
   }
   if (logDir === undefined) return { podLogs: undefined, etcHosts, containerLogs };
-  const podLogs = await filesUsage(ctx, logDir);
-  for (const c of pod.containers) {
-    if (!safeEntryName(c.name)) continue;
-    const u = await filesUsage(ctx, join(logDir, c.name));
-    if (u !== undefined) containerLogs.set(c.name, u);
-  }
+  const names = pod.containers.map((c) => c.name).filter(safeEntryName);
+  const [podLogs, ...usages] = await Promise.all([filesUsage(ctx, logDir), ...names.map((n) => filesUsage(ctx, join(logDir, n)))]);
+  names.forEach((n, i) => {
+    const u = usages[i];
+    if (u !== undefined) containerLogs.set(n, u);
+  });
   return { podLogs, etcHosts, containerLogs };
 }

@@ -53,6 +53,9 @@ export interface StorageCollectorOptions {
   sleep?: Sleep;
 }
 
+/** Pods whose logs are read concurrently. */
+const podsAtOnce = 8;
+
 const empty: StorageSnapshot = { pods: new Map(), writableLayers: new Map(), imageFs: undefined, containerFs: undefined };
 
 /** Measures pod volumes, logs and the runtime's filesystems in the background. */
@@ -123,10 +126,16 @@ export class StorageCollector {
       rootDir: this.o.rootDir, clock: this.clock, signal, claims: this.o.claims, onError: this.o.onError,
       walk: { maxEntries: this.o.maxWalkEntries ?? 200_000, budgetMs: this.o.walkBudgetMs ?? 30_000, ...(gate === undefined ? {} : { gate }) },
     };
-    for (const pod of this.o.pods()) {
+    // A few pods at a time, for the same reason as the logs (each walk is bounded on its own).
+    const pods = this.o.pods();
+    for (let i = 0; i < pods.length; i += podsAtOnce) {
       if (signal.aborted) return;
-      const v = await measurePodVolumes(ctx, pod);
-      if (v !== undefined) next.set(pod.uid, v);
+      const batch = pods.slice(i, i + podsAtOnce);
+      const results = await Promise.all(batch.map((pod) => measurePodVolumes(ctx, pod)));
+      batch.forEach((pod, j) => {
+        const v = results[j];
+        if (v !== undefined) next.set(pod.uid, v);
+      });
     }
     if (signal.aborted) return;
     this.volumes = next;
@@ -140,9 +149,15 @@ export class StorageCollector {
     const logDirs = await listPodLogDirs(ctx);
     const podsDirReadable = await this.podsDirReadable();
     const next = new Map<string, { podLogs: UsageReading | undefined; etcHosts: UsageReading | undefined; containerLogs: Map<string, UsageReading> }>();
-    for (const pod of this.o.pods()) {
+    // Pods a few at a time: each needs a handful of small reads, which one by one would cost a
+    // thread-pool round trip each (measured: 50-70 ms of CPU per round for 110 pods one by one).
+    const pods = this.o.pods();
+    for (let i = 0; i < pods.length; i += podsAtOnce) {
       if (signal.aborted) return;
-      next.set(pod.uid, await measurePodLogs(ctx, pod, logDirs.get(pod.uid), podsDirReadable));
+      await this.o.gate?.();
+      const batch = pods.slice(i, i + podsAtOnce);
+      const results = await Promise.all(batch.map((pod) => measurePodLogs(ctx, pod, logDirs.get(pod.uid), podsDirReadable)));
+      batch.forEach((pod, j) => next.set(pod.uid, results[j]!));
     }
     this.host = next;
     if (this.o.cri !== undefined) {
