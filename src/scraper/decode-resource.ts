@@ -5,35 +5,68 @@
  */
 import { ExpositionParser } from '../lib/promtext/parse.ts';
 import { labelValue } from '../lib/promtext/types.ts';
-import type { NodeScrape } from '../storage/types.ts';
-import { completeNode, completePods, secondsToNanoseconds, type DecoderOptions, type PartialContainer, type ScrapeDecoder } from './decoder.ts';
+import type { ContainerSample, NodeScrape } from '../storage/types.ts';
+import { completeNode, completePods, partialContainer, secondsToNanoseconds, type DecoderOptions, type PartialPod, type ScrapeDecoder } from './decoder.ts';
+
+/** Beyond this many containers a pod's containers are found through a map instead of a scan. */
+const podScanLimit = 8;
+
+interface PodEntry extends PartialPod {
+  /** Container name → its index in the decoder's list, once the pod has many containers. */
+  byName: Map<string, number> | undefined;
+  /** Index in the decoder's list of each of `containers`. */
+  indexes: number[];
+}
 
 /** A decoder for one `/metrics/resource` response. */
 export function resourceDecoder(options: DecoderOptions): ScrapeDecoder {
-  // namespace → pod → container, looked up level by level: a joined key string per sample cost
-  // a fifth of the decoder's CPU (profile of 2,000 kubelets × 60 containers).
-  const byNamespace = new Map<string, Map<string, Map<string, PartialContainer>>>();
+  // The kubelet writes the same containers in the same order in each container family, so the
+  // container after the last one found is tried first (three string comparisons); only a miss
+  // looks namespace → pod → container up. Profile of 5,000 kubelets × 60 containers: the lookups
+  // by map, with the hashing of freshly cut label values, were a fifth of the decoder's CPU.
+  const byNamespace = new Map<string, Map<string, PodEntry>>();
+  const pods: PodEntry[] = [];
   /** In order of first appearance. */
-  const containers: PartialContainer[] = [];
+  const containers: ContainerSample[] = [];
+  let cursor = 0;
   let nodeTs: number | undefined;
   let nodeCpu: bigint | undefined;
   let nodeMem: number | undefined;
 
-  const containerOf = (labels: readonly string[]): PartialContainer => {
+  const containerOf = (labels: readonly string[]): ContainerSample => {
     const namespace = labelValue(labels, 'namespace') ?? '';
     const pod = labelValue(labels, 'pod') ?? '';
     const container = labelValue(labels, 'container') ?? '';
-    let pods = byNamespace.get(namespace);
-    if (pods === undefined) byNamespace.set(namespace, (pods = new Map()));
-    let byName = pods.get(pod);
-    if (byName === undefined) pods.set(pod, (byName = new Map()));
-    let c = byName.get(container);
-    if (c === undefined) {
-      c = { namespace, pod, container, startTimeNs: 0, timestampMs: 0, cpuUsageCoreNanoSeconds: undefined, workingSetBytes: undefined };
-      byName.set(container, c);
-      containers.push(c);
+    const guess = containers[cursor];
+    if (guess !== undefined && guess.container === container && guess.pod === pod && guess.namespace === namespace) {
+      cursor++;
+      return guess;
     }
-    return c;
+    let inNamespace = byNamespace.get(namespace);
+    if (inNamespace === undefined) byNamespace.set(namespace, (inNamespace = new Map()));
+    let entry = inNamespace.get(pod);
+    if (entry === undefined) {
+      entry = { namespace, pod, containers: [], byName: undefined, indexes: [] };
+      inNamespace.set(pod, entry);
+      pods.push(entry);
+    }
+    let index = -1;
+    if (entry.byName !== undefined) index = entry.byName.get(container) ?? -1;
+    else {
+      const at = entry.containers.findIndex((c) => c.container === container);
+      if (at >= 0) index = entry.indexes[at]!;
+    }
+    if (index < 0) {
+      index = containers.length;
+      const c = partialContainer(namespace, pod, container);
+      containers.push(c);
+      entry.containers.push(c);
+      entry.indexes.push(index);
+      if (entry.byName !== undefined) entry.byName.set(container, index);
+      else if (entry.containers.length > podScanLimit) entry.byName = new Map(entry.containers.map((x, i) => [x.container, entry.indexes[i]!]));
+    }
+    cursor = index + 1;
+    return containers[index]!;
   };
 
   const parser = new ExpositionParser({
@@ -85,7 +118,7 @@ export function resourceDecoder(options: DecoderOptions): ScrapeDecoder {
       return {
         node: options.node,
         nodeSample: completeNode(options.node, nodeTs, nodeCpu, nodeMem, options.onIncomplete),
-        containers: completePods(options.node, containers, options.onIncomplete),
+        containers: completePods(options.node, pods, options.onIncomplete),
       };
     },
   };

@@ -8,7 +8,7 @@ import { decodeSummary } from '../api/stats-decode.ts';
 import type { CPUStats, MemoryStats } from '../api/stats.ts';
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
 import type { NodeScrape } from '../storage/types.ts';
-import { completeNode, completePods, type DecoderOptions, type PartialContainer, type ScrapeDecoder } from './decoder.ts';
+import { completeNode, completePods, missingBytes, missingCpu, type DecoderOptions, type PartialPod, type ScrapeDecoder } from './decoder.ts';
 
 function sampleTime(cpu: CPUStats | undefined, memory: MemoryStats | undefined): number | undefined {
   const c = cpu?.time ?? null;
@@ -32,24 +32,28 @@ export function summaryDecoder(options: DecoderOptions): ScrapeDecoder {
     end: (): NodeScrape => {
       const summary = decodeSummary(chunks.join(''), options.source);
       const n = summary.node;
-      const partial: PartialContainer[] = [];
+      // A pod listed twice is one pod (its containers gathered), as the store would see it.
+      const pods = new Map<string, PartialPod>();
       for (const pod of summary.pods) {
+        const key = `${pod.podRef.namespace}\u0000${pod.podRef.name}`;
+        let partial = pods.get(key);
+        if (partial === undefined) pods.set(key, (partial = { namespace: pod.podRef.namespace, pod: pod.podRef.name, containers: [] }));
         for (const c of pod.containers) {
-          partial.push({
+          partial.containers.push({
             namespace: pod.podRef.namespace,
             pod: pod.podRef.name,
             container: c.name,
             startTimeNs: c.startTime === null ? 0 : c.startTime * 1e6,
             timestampMs: sampleTime(c.cpu, c.memory) ?? options.defaultTimestampMs,
-            cpuUsageCoreNanoSeconds: c.cpu?.usageCoreNanoSeconds,
-            workingSetBytes: c.memory?.workingSetBytes,
+            cpuUsageCoreNanoSeconds: c.cpu?.usageCoreNanoSeconds ?? missingCpu,
+            workingSetBytes: c.memory?.workingSetBytes ?? missingBytes,
           });
         }
       }
       return {
         node: options.node,
         nodeSample: completeNode(options.node, sampleTime(n.cpu, n.memory), n.cpu?.usageCoreNanoSeconds, n.memory?.workingSetBytes, options.onIncomplete),
-        containers: completePods(options.node, partial, options.onIncomplete),
+        containers: completePods(options.node, pods.values(), options.onIncomplete),
       };
     },
   };

@@ -52,52 +52,41 @@ export function secondsToNanoseconds(seconds: number): bigint {
   return exp >= 0 ? digits * 10n ** BigInt(exp) : digits / 10n ** BigInt(-exp);
 }
 
-/** A container being assembled from several series or fields. */
-export interface PartialContainer {
+/** Marks a counter no series or field has given (a real one is ≥ 0). */
+export const missingCpu = -1n;
+/** Marks a working set no series or field has given (a real one is ≥ 0). */
+export const missingBytes = -1;
+
+/**
+ * A container being assembled from several series or fields: the very object handed to the store
+ * once complete (no copy per container), with missingCpu/missingBytes until the values arrive.
+ */
+export function partialContainer(namespace: string, pod: string, container: string): ContainerSample {
+  return { namespace, pod, container, startTimeNs: 0, timestampMs: 0, cpuUsageCoreNanoSeconds: missingCpu, workingSetBytes: missingBytes };
+}
+
+/** A pod being assembled: its containers in order of first appearance. */
+export interface PartialPod {
   namespace: string;
   pod: string;
-  container: string;
-  startTimeNs: number;
-  timestampMs: number;
-  cpuUsageCoreNanoSeconds: bigint | undefined;
-  workingSetBytes: number | undefined;
+  containers: ContainerSample[];
 }
 
 /**
- * Keep the servable pods: a pod is dropped whole when one of its containers has no CPU counter or
- * a zero one, or no working set at all (metrics-server also drops it for a zero working set; an
- * idle container may legitimately report 0, so we keep those).
+ * Keep the servable pods, each pod's containers consecutive in the result: a pod is dropped whole
+ * when one of its containers has no CPU counter or a zero one, or no working set at all
+ * (metrics-server also drops it for a zero working set; an idle container may legitimately report
+ * 0, so we keep those).
  */
-export function completePods(
-  node: string,
-  partial: Iterable<PartialContainer>,
-  report: ((r: IncompleteReport) => void) | undefined,
-): ContainerSample[] {
-  const byPod = new Map<string, PartialContainer[]>();
-  for (const c of partial) {
-    const key = `${c.namespace}\u0000${c.pod}`;
-    const list = byPod.get(key);
-    if (list === undefined) byPod.set(key, [c]);
-    else list.push(c);
-  }
+export function completePods(node: string, pods: Iterable<PartialPod>, report: ((r: IncompleteReport) => void) | undefined): ContainerSample[] {
   const out: ContainerSample[] = [];
-  for (const list of byPod.values()) {
-    const bad = list.find((c) => c.cpuUsageCoreNanoSeconds === undefined || c.cpuUsageCoreNanoSeconds === 0n || c.workingSetBytes === undefined);
+  for (const pod of pods) {
+    const bad = pod.containers.find((c) => c.cpuUsageCoreNanoSeconds <= 0n || c.workingSetBytes < 0);
     if (bad !== undefined) {
       report?.({ node, namespace: bad.namespace, pod: bad.pod, container: bad.container, reason: 'incomplete container metrics (zero or missing CPU, or missing working set)' });
       continue;
     }
-    for (const c of list) {
-      out.push({
-        namespace: c.namespace,
-        pod: c.pod,
-        container: c.container,
-        startTimeNs: c.startTimeNs,
-        timestampMs: c.timestampMs,
-        cpuUsageCoreNanoSeconds: c.cpuUsageCoreNanoSeconds!,
-        workingSetBytes: c.workingSetBytes!,
-      });
-    }
+    for (const c of pod.containers) out.push(c);
   }
   return out;
 }

@@ -161,6 +161,25 @@ test('zero working set is served; duplicate containers keep the first', () => {
   assert.equal(events[0]?.kind, 'duplicate-container');
 });
 
+test('a pod reported in two separate runs is one pod; containers not reported again are dropped', () => {
+  const events: StoreEvent[] = [];
+  const s = newStore(events);
+  const at = (ts: number, cpu: bigint): ContainerSample[] => [
+    container('p', 'b', ts, cpu, 1), container('q', 'x', ts, cpu, 1), container('p', 'a', ts, cpu, 2), container('p', 'b', ts, 99n * cpu, 3),
+  ];
+  s.storeNode(scrape(T, 1n, at(T, 1_000_000_000n)), T);
+  s.storeNode(scrape(T + sec(15), 2n, at(T + sec(15), 2_000_000_000n)), T + sec(15));
+  assert.deepEqual(s.podUsage('ns', 'p')?.containers, [
+    { name: 'a', cpuNanoCores: 66_666_666, workingSetBytes: 2 },
+    { name: 'b', cpuNanoCores: 66_666_666, workingSetBytes: 1 },
+  ]);
+  assert.deepEqual(events.map((e) => [e.kind, e.pod, e.container]), [['duplicate-container', 'p', 'b'], ['duplicate-container', 'p', 'b']]);
+  assert.equal(s.nodePodCount('n1'), 2);
+  s.storeNode(scrape(T + sec(30), 3n, [container('p', 'a', T + sec(30), 3_000_000_000n, 2), container('q', 'x', T + sec(30), 3_000_000_000n, 1)]), T + sec(30));
+  assert.deepEqual(s.podUsage('ns', 'p')?.containers.map((c) => c.name), ['a']);
+  assert.deepEqual(s.pointCounts(), { node: 1, container: 2 });
+});
+
 test('rate arithmetic matches Go float64 semantics', () => {
   assert.equal(durationSeconds(17_913_000_000), 17.913);
   const r = rateBetween(
