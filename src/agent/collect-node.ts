@@ -45,6 +45,8 @@ export interface NodeContext {
   bootTimeMs: number;
   rootCgroupStartMs: number;
   onError(kind: 'node', what: string, e: unknown): void;
+  /** /proc/meminfo when the caller has already read it in this pass. */
+  meminfo?: Map<string, bigint> | undefined;
 }
 
 /** Read the node (filesystems are filled in by the caller). */
@@ -54,7 +56,7 @@ export function collectNode(ctx: NodeContext, pods: { reading: CgroupReading; st
   let swapTotalBytes = 0n;
   let swapUsageBytes = 0n;
   try {
-    const mem = readMeminfo(ctx.procRoot);
+    const mem = ctx.meminfo ?? readMeminfo(ctx.procRoot);
     memTotalBytes = mem.get('MemTotal') ?? 0n;
     swapTotalBytes = mem.get('SwapTotal') ?? 0n;
     const free = mem.get('SwapFree') ?? swapTotalBytes;

@@ -5,7 +5,7 @@
  * its own timestamp and publishes an immutable Snapshot. A failing read skips that cgroup and
  * is counted; a pass never throws.
  */
-import { readBootTimeMs } from '../cgroup/proc.ts';
+import { readBootTimeMs, readMeminfo } from '../cgroup/proc.ts';
 import type { CgroupDriver } from '../cgroup/layout.ts';
 import type { CgroupReader } from '../cgroup/reader.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -196,7 +196,14 @@ export class Collector {
       }
     }
     this.pressureOn ??= this.o.pressure === true && reader.version === 'v2' && (reader.pressureSupported?.() ?? false);
-    this.tracker.pressure = this.pressureOn;
+    let meminfo: Map<string, bigint> | undefined;
+    try {
+      meminfo = readMeminfo(procRoot);
+    } catch {
+      // collectNode reads it again and counts the failure.
+    }
+    const swap = meminfo === undefined || (meminfo.get('SwapTotal') ?? 0n) > 0n;
+    this.tracker.options = this.pressureOn || !swap ? { pressure: this.pressureOn, swap } : undefined;
     const fsPromise = startFsReads(this.o.fs, this.clock, (what, e) => nodeError('node', what, e));
     const [identity, engines] = await Promise.all([this.identity(signal), this.o.standalone ? this.engines(signal) : new Map<string, EngineContainer>()]);
 
@@ -212,7 +219,7 @@ export class Collector {
     const ctx: PodContext = { reader, tracker: this.tracker, clock: this.clock, procRoot, identity, createdMs: (p) => this.createdMs(p), onError: nodeError, sandboxVerdicts: this.sandboxVerdicts };
     const podsReading = tree.podsPath === undefined ? undefined : this.tracker.read(tree.podsPath);
     const node = collectNode(
-      { reader, tracker: this.tracker, clock: this.clock, procRoot, nodeName: this.o.nodeName, bootTimeMs: this.bootTimeMs ?? 0, rootCgroupStartMs: this.createdMs('/'), onError: nodeError },
+      { reader, tracker: this.tracker, clock: this.clock, procRoot, nodeName: this.o.nodeName, bootTimeMs: this.bootTimeMs ?? 0, rootCgroupStartMs: this.createdMs('/'), onError: nodeError, meminfo },
       podsReading === undefined || tree.podsPath === undefined ? undefined : { reading: podsReading, startTimeMs: this.createdMs(tree.podsPath) },
     );
     const system: SystemContainerSnapshot[] = [];

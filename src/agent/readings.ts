@@ -4,13 +4,11 @@
  * like cAdvisor does (truncated; no rate on the first read, on a counter reset or when time did
  * not advance). Failed reads are classified and counted, never thrown.
  */
-import type { CgroupReader } from '../cgroup/reader.ts';
+import type { CgroupReader, ReadStatsOptions } from '../cgroup/reader.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { ErrorKind } from './error-kinds.ts';
 import { classifyReadError } from './error-kinds.ts';
 import type { CgroupReading } from './model.ts';
-
-const withPressure = { pressure: true } as const;
 
 interface Previous {
   timeMs: number;
@@ -31,8 +29,8 @@ export class ReadingTracker {
   private readonly reader: CgroupReader;
   private readonly clock: Clock;
   private readonly onError: (kind: ErrorKind, path: string, e: unknown) => void;
-  /** Also read the pressure files (KubeletPSI on a cgroup v2 host with PSI). */
-  pressure = false;
+  /** What else each read takes (pressure files, swap usage); set by the collector per pass. */
+  options: ReadStatsOptions | undefined;
 
   constructor(options: { reader: CgroupReader; clock: Clock; onError: (kind: ErrorKind, path: string, e: unknown) => void }) {
     this.reader = options.reader;
@@ -44,7 +42,7 @@ export class ReadingTracker {
   read(path: string): CgroupReading | undefined {
     const timeMs = this.clock.nowMs();
     try {
-      const s = this.reader.readStats(path, this.pressure ? withPressure : undefined);
+      const s = this.reader.readStats(path, this.options);
       const cur = { timeMs, cpuNs: s.cpuUsageCoreNanoSeconds };
       const rate = usageNanoCores(this.previous.get(path), timeMs, cur.cpuNs);
       this.seen.set(path, cur);

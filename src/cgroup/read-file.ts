@@ -100,7 +100,7 @@ export function isCgroupFs(dir: string): boolean {
 }
 
 /** Read `fd` from offset 0 into the shared buffer; returns the byte count. Throws the errno error. */
-function preadAll(fd: number, path: string): number {
+function preadAll(fd: number, dir: string, file: string): number {
   let used = 0;
   for (;;) {
     const wanted = buffer.length - used;
@@ -112,7 +112,7 @@ function preadAll(fd: number, path: string): number {
     if (n < wanted && n < shortReadBytes) break;
     if (used === buffer.length) {
       if (buffer.length >= maxFileBytes) {
-        throw new KubemeterError(ErrorCode.TooLarge, `${path}: larger than ${maxFileBytes} bytes`, { source: path });
+        throw new KubemeterError(ErrorCode.TooLarge, `${dir}/${file}: larger than ${maxFileBytes} bytes`, { source: `${dir}/${file}` });
       }
       const bigger = Buffer.allocUnsafe(buffer.length * 2);
       buffer.copy(bigger, 0, 0, used);
@@ -122,26 +122,104 @@ function preadAll(fd: number, path: string): number {
   return used;
 }
 
+/** The kept-open files of one cgroup directory, by slot (a fixed index per file name chosen by the reader). */
+export class FileGroup {
+  /** The directory the file names are relative to. */
+  readonly dir: string;
+  /** The pass this group was last read in. */
+  pass: number;
+  private readonly fds: number[] = [];
+  private readonly cache: OpenFileCache;
+
+  constructor(cache: OpenFileCache, dir: string, pass: number) {
+    this.cache = cache;
+    this.dir = dir;
+    this.pass = pass;
+  }
+
+  /** Read `<dir>/<file>` through the descriptor kept in `slot`; undefined when the file does not exist. */
+  read(slot: number, file: string): string | undefined {
+    let fd = this.fds[slot] ?? -1;
+    if (fd >= 0 && this.cache.checkLinks && !stillLinked(fd)) fd = this.drop(slot);
+    if (fd >= 0) {
+      try {
+        return buffer.toString('latin1', 0, preadAll(fd, this.dir, file));
+      } catch (e) {
+        this.drop(slot);
+        if (e instanceof KubemeterError) throw e;
+        if (!isAbsent(e)) throw new KubemeterError(ErrorCode.InvalidFile, `${this.dir}/${file}: cannot read: ${(e as Error).message}`, { cause: e, source: `${this.dir}/${file}` });
+        // Removed (ENODEV), perhaps created again under the same name: open it afresh.
+      }
+    }
+    const path = `${this.dir}/${file}`;
+    if (!this.cache.mayOpen()) return readSmallFile(path);
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      if (isAbsent(e)) return undefined;
+      if (typeof e === 'object' && e !== null && 'code' in e && (e.code === 'EMFILE' || e.code === 'ENFILE')) {
+        this.cache.exhausted();
+        return readSmallFile(path);
+      }
+      throw new KubemeterError(ErrorCode.InvalidFile, `${path}: cannot open: ${(e as Error).message}`, { cause: e, source: path });
+    }
+    this.fds[slot] = fd;
+    this.cache.opened(1);
+    try {
+      return buffer.toString('latin1', 0, preadAll(fd, this.dir, file));
+    } catch (e) {
+      this.drop(slot);
+      if (e instanceof KubemeterError) throw e;
+      if (isAbsent(e)) return undefined;
+      throw new KubemeterError(ErrorCode.InvalidFile, `${path}: cannot read: ${(e as Error).message}`, { cause: e, source: path });
+    }
+  }
+
+  /** Close the descriptor in `slot`; returns -1. */
+  private drop(slot: number): number {
+    const fd = this.fds[slot] ?? -1;
+    if (fd >= 0) {
+      this.fds[slot] = -1;
+      this.cache.opened(-1);
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed: nothing is held any more either way.
+      }
+    }
+    return -1;
+  }
+
+  /** Close every descriptor. */
+  closeAll(): void {
+    for (let slot = 0; slot < this.fds.length; slot++) this.drop(slot);
+  }
+}
+
 /**
- * Cgroup files kept open from one housekeeping pass to the next and re-read at offset 0.
- * Opening and closing dominate the cost of reading a small kernel file: measured on this
- * project's 2-core machine (cgroup v1, 1,760 files of 440 cgroups), open+read+close took 20.7 ms
- * of CPU per round and a positional read of the same files kept open 5.7 ms. The price is kernel
- * memory: each open cgroup file holds a page-sized seq_file buffer, ~4.4 KiB per file (7.75 MiB
- * for those 1,760), charged to the agent's own cgroup. Files not read during a pass are closed at
- * its end, so the files of removed cgroups are released within one pass; a read of a removed
- * cgroup's file answers ENODEV and is retried once with a fresh open (the cgroup may have been
- * created again under the same name). At most `maxOpen` files are kept; beyond that, and when
- * the process runs out of descriptors, files are read with open/read/close. On filesystems other
- * than cgroupfs (fixture trees) a file deleted or replaced since it was opened still reads its old
- * content, so there `checkLinks` makes every read first check that the file is still linked.
+ * Cgroup files kept open from one housekeeping pass to the next and re-read at offset 0, grouped
+ * by cgroup directory (one map lookup per cgroup, not per file: hashing a freshly built path per
+ * file cost more than the read it saved). Opening and closing dominate the cost of reading a
+ * small kernel file: measured on this project's 2-core machine (cgroup v1, 1,760 files of 440
+ * cgroups), open+read+close took 20.7 ms of CPU per round and a positional read of the same files
+ * kept open 5.7 ms. The price is kernel memory: each open cgroup file holds a page-sized seq_file
+ * buffer, ~4.4 KiB per file (7.75 MiB for those 1,760), charged to the agent's own cgroup. Groups
+ * not read during a pass are closed at its end, so the files of removed cgroups are released
+ * within one pass; a read of a removed cgroup's file answers ENODEV and is retried once with a
+ * fresh open (the cgroup may have been created again under the same name). At most `maxOpen`
+ * files are kept; beyond that, and when the process runs out of descriptors, files are read with
+ * open/read/close. On filesystems other than cgroupfs (fixture trees) a file deleted or replaced
+ * since it was opened still reads its old content, so there `checkLinks` makes every read first
+ * check that the file is still linked.
  */
 export class OpenFileCache {
-  private readonly open = new Map<string, { fd: number; pass: number }>();
+  /** Check that a kept file is still linked before each read (not needed on cgroupfs). */
+  readonly checkLinks: boolean;
+  private readonly groups = new Map<unknown, Map<string, FileGroup>>();
   private pass = 0;
   private readonly maxOpen: number;
-  private readonly checkLinks: boolean;
-  private exhausted = false;
+  private openCount = 0;
+  private outOfDescriptors = false;
 
   constructor(options: { maxOpen?: number; checkLinks?: boolean } = {}) {
     this.maxOpen = options.maxOpen ?? 16_384;
@@ -150,68 +228,62 @@ export class OpenFileCache {
 
   /** Number of files held open. */
   get size(): number {
-    return this.open.size;
+    return this.openCount;
   }
 
-  /** Like readSmallFile, through a kept-open descriptor. Undefined when the file does not exist. */
+  /**
+   * The group of cgroup `name` in hierarchy `space` (any object identifying it); `dirOf` makes its
+   * directory the first time. `name` is the map key, so callers that keep their name strings
+   * from pass to pass pay no hashing.
+   */
+  group(space: unknown, name: string, dirOf: (name: string) => string): FileGroup {
+    let byName = this.groups.get(space);
+    if (byName === undefined) this.groups.set(space, (byName = new Map()));
+    let g = byName.get(name);
+    if (g === undefined) byName.set(name, (g = new FileGroup(this, dirOf(name), this.pass)));
+    else g.pass = this.pass;
+    return g;
+  }
+
+  /** Read one file by path (kept open in a group of its own directory). Undefined when it does not exist. */
   read(path: string): string | undefined {
-    let held = this.open.get(path);
-    if (held !== undefined && this.checkLinks && !stillLinked(held.fd)) {
-      this.drop(path, held.fd);
-      held = undefined;
-    }
-    if (held !== undefined) {
-      held.pass = this.pass;
-      try {
-        return buffer.toString('latin1', 0, preadAll(held.fd, path));
-      } catch (e) {
-        this.drop(path, held.fd);
-        if (e instanceof KubemeterError) throw e;
-        if (!isAbsent(e)) throw new KubemeterError(ErrorCode.InvalidFile, `${path}: cannot read: ${(e as Error).message}`, { cause: e, source: path });
-        // Removed (ENODEV), perhaps created again: fall through to a fresh open.
-      }
-    }
-    if (this.exhausted || this.open.size >= this.maxOpen) return readSmallFile(path);
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (e) {
-      if (isAbsent(e)) return undefined;
-      if (typeof e === 'object' && e !== null && 'code' in e && (e.code === 'EMFILE' || e.code === 'ENFILE')) {
-        this.exhausted = true;
-        return readSmallFile(path);
-      }
-      throw new KubemeterError(ErrorCode.InvalidFile, `${path}: cannot open: ${(e as Error).message}`, { cause: e, source: path });
-    }
-    this.open.set(path, { fd, pass: this.pass });
-    try {
-      return buffer.toString('latin1', 0, preadAll(fd, path));
-    } catch (e) {
-      this.drop(path, fd);
-      if (e instanceof KubemeterError) throw e;
-      if (isAbsent(e)) return undefined;
-      throw new KubemeterError(ErrorCode.InvalidFile, `${path}: cannot read: ${(e as Error).message}`, { cause: e, source: path });
-    }
+    const slash = path.lastIndexOf('/');
+    const dir = path.slice(0, slash);
+    return this.group('paths', path, () => dir).read(0, path.slice(slash + 1));
   }
 
-  /** End a pass: close every file that was not read during it. */
+  /** May another file be kept open? */
+  mayOpen(): boolean {
+    return !this.outOfDescriptors && this.openCount < this.maxOpen;
+  }
+
+  /** Count files opened (+) or closed (−). */
+  opened(delta: number): void {
+    this.openCount += delta;
+  }
+
+  /** The process ran out of descriptors: read with open/read/close until the pass ends. */
+  exhausted(): void {
+    this.outOfDescriptors = true;
+  }
+
+  /** End a pass: close every group that was not read during it. */
   endPass(): void {
-    for (const [path, held] of this.open) if (held.pass !== this.pass) this.drop(path, held.fd);
+    for (const byName of this.groups.values()) {
+      for (const [name, g] of byName) {
+        if (g.pass !== this.pass) {
+          g.closeAll();
+          byName.delete(name);
+        }
+      }
+    }
     this.pass++;
-    this.exhausted = false;
+    this.outOfDescriptors = false;
   }
 
   /** Close every file. */
   close(): void {
-    for (const [path, held] of this.open) this.drop(path, held.fd);
-  }
-
-  private drop(path: string, fd: number): void {
-    this.open.delete(path);
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed: nothing is held any more either way.
-    }
+    for (const byName of this.groups.values()) for (const g of byName.values()) g.closeAll();
+    this.groups.clear();
   }
 }

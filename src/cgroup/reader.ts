@@ -10,6 +10,7 @@ import { cgroupDir } from './mounts.ts';
 import { parsePids } from './parse.ts';
 import type { CgroupPressure, PressureSample } from './psi.ts';
 import { parsePressure } from './psi.ts';
+import type { FileGroup } from './read-file.ts';
 import { isAbsent, isCgroupFs, OpenFileCache } from './read-file.ts';
 import type { CgroupStats } from './stats.ts';
 import { v1StatsFromFiles } from './v1.ts';
@@ -47,7 +48,16 @@ export interface CgroupReader {
 export interface ReadStatsOptions {
   /** Also read `cpu.pressure`, `memory.pressure` (only with memory accounting) and `io.pressure` (v2). */
   pressure?: boolean;
+  /**
+   * The host has swap (default true). Without any swap device (`SwapTotal` 0) no cgroup can have
+   * pages in swap, so v2 `memory.swap.current` is not read and usage is 0, as the file would say.
+   */
+  swap?: boolean;
 }
+
+/** Where each file's descriptor is kept in a cgroup's FileGroup (v1: one group per hierarchy). */
+const v1Slot = { cpuacctUsage: 0, procs: 1, memoryStat: 2, memoryUsage: 3, memoryLimit: 4, memswLimit: 5 } as const;
+const v2Slot = { cpuStat: 0, memoryStat: 1, memoryCurrent: 2, memoryMax: 3, swapCurrent: 4, swapMax: 5, cpuPressure: 6, memoryPressure: 7, ioPressure: 8, procs: 9 } as const;
 
 function listDirs(dir: string): string[] {
   try {
@@ -94,19 +104,18 @@ class V1Reader implements CgroupReader {
     this.walk = walk;
   }
 
-  private dir(c: 'cpuacct' | 'memory' | 'cpu' | 'pids', name: string): string | undefined {
-    const m = this.mounts.controllers[c];
-    return m === undefined ? undefined : cgroupDir(m, name);
+  private group(mount: HierarchyMount, name: string): FileGroup {
+    return this.files.group(mount, name, (n) => cgroupDir(mount, n));
   }
 
   readStats(name: string): CgroupStats {
-    const cpuDir = this.dir('cpuacct', name) ?? cgroupDir(this.walk, name);
-    const memDir = this.dir('memory', name);
-    const read = (dir: string | undefined, file: string): string | undefined => (dir === undefined ? undefined : this.files.read(`${dir}/${file}`));
-    const cpuacctUsage = read(cpuDir, 'cpuacct.usage');
-    if (cpuacctUsage === undefined) mustExist(cpuDir, name);
-    const memoryStat = read(memDir, 'memory.stat');
-    const memoryUsage = memoryStat === undefined ? undefined : read(memDir, 'memory.usage_in_bytes');
+    const cpu = this.group(this.mounts.controllers.cpuacct ?? this.walk, name);
+    const memMount = this.mounts.controllers.memory;
+    const mem = memMount === undefined ? undefined : this.group(memMount, name);
+    const cpuacctUsage = cpu.read(v1Slot.cpuacctUsage, 'cpuacct.usage');
+    if (cpuacctUsage === undefined) mustExist(cpu.dir, name);
+    const memoryStat = mem?.read(v1Slot.memoryStat, 'memory.stat');
+    const memoryUsage = memoryStat === undefined ? undefined : mem?.read(v1Slot.memoryUsage, 'memory.usage_in_bytes');
     // Without usage and memory.stat there is no memory sample: the limits would not be used.
     const withMemory = memoryUsage !== undefined;
     return v1StatsFromFiles(
@@ -114,17 +123,17 @@ class V1Reader implements CgroupReader {
         cpuacctUsage,
         memoryUsage,
         memoryStat,
-        memoryLimit: withMemory ? read(memDir, 'memory.limit_in_bytes') : undefined,
-        memswLimit: withMemory ? read(memDir, 'memory.memsw.limit_in_bytes') : undefined,
+        memoryLimit: withMemory ? mem?.read(v1Slot.memoryLimit, 'memory.limit_in_bytes') : undefined,
+        memswLimit: withMemory ? mem?.read(v1Slot.memswLimit, 'memory.memsw.limit_in_bytes') : undefined,
       },
-      cpuDir,
+      cpu.dir,
     );
   }
 
   readPids(name: string): number[] {
-    const dir = cgroupDir(this.walk, name);
-    const text = this.files.read(`${dir}/cgroup.procs`);
-    return text === undefined ? [] : parsePids(text, `${dir}/cgroup.procs`);
+    const g = this.group(this.walk, name);
+    const text = g.read(v1Slot.procs, 'cgroup.procs');
+    return text === undefined ? [] : parsePids(text, `${g.dir}/cgroup.procs`);
   }
 
   listChildren(name: string): string[] {
@@ -157,38 +166,43 @@ class V2Reader implements CgroupReader {
     this.files = files;
   }
 
-  private pressure(dir: string, file: string, errors: KubemeterError[]): PressureSample | undefined {
-    const path = `${dir}/${file}`;
+  private group(name: string): FileGroup {
+    return this.files.group(this.mount, name, (n) => cgroupDir(this.mount, n));
+  }
+
+  private pressure(g: FileGroup, slot: number, file: string, errors: KubemeterError[]): PressureSample | undefined {
     try {
-      const text = this.files.read(path);
-      return text === undefined ? undefined : parsePressure(text, path);
+      const text = g.read(slot, file);
+      return text === undefined ? undefined : parsePressure(text, `${g.dir}/${file}`);
     } catch (e) {
-      errors.push(e instanceof KubemeterError ? e : new KubemeterError(ErrorCode.InvalidFile, `${path}: ${(e as Error).message}`, { cause: e, source: path }));
+      errors.push(e instanceof KubemeterError ? e : new KubemeterError(ErrorCode.InvalidFile, `${g.dir}/${file}: ${(e as Error).message}`, { cause: e, source: `${g.dir}/${file}` }));
       return undefined;
     }
   }
 
   readStats(name: string, options?: ReadStatsOptions): CgroupStats {
-    const dir = cgroupDir(this.mount, name);
-    const read = (file: string): string | undefined => this.files.read(`${dir}/${file}`);
-    const cpuStat = read('cpu.stat');
-    if (cpuStat === undefined) mustExist(dir, name);
-    const memoryStat = read('memory.stat');
+    const g = this.group(name);
+    const cpuStat = g.read(v2Slot.cpuStat, 'cpu.stat');
+    if (cpuStat === undefined) mustExist(g.dir, name);
+    const memoryStat = g.read(v2Slot.memoryStat, 'memory.stat');
     // No memory.stat = the memory controller is off for this cgroup: its other memory files do
     // not exist either, and four failed opens would cost more than a successful read each.
     const stats = memoryStat === undefined
-      ? v2StatsFromFiles({ cpuStat, memoryCurrent: undefined, memoryStat, memoryMax: undefined, swapCurrent: undefined, swapMax: undefined }, dir)
+      ? v2StatsFromFiles({ cpuStat, memoryCurrent: undefined, memoryStat, memoryMax: undefined, swapCurrent: undefined, swapMax: undefined }, g.dir)
       : v2StatsFromFiles(
-        { cpuStat, memoryCurrent: read('memory.current'), memoryStat, memoryMax: read('memory.max'), swapCurrent: read('memory.swap.current'), swapMax: read('memory.swap.max') },
-        dir,
+        {
+          cpuStat, memoryCurrent: g.read(v2Slot.memoryCurrent, 'memory.current'), memoryStat, memoryMax: g.read(v2Slot.memoryMax, 'memory.max'),
+          swapCurrent: options?.swap === false ? undefined : g.read(v2Slot.swapCurrent, 'memory.swap.current'), swapMax: g.read(v2Slot.swapMax, 'memory.swap.max'),
+        },
+        g.dir,
       );
     if (options?.pressure !== true) return stats;
     const errors: KubemeterError[] = [];
     const pressure: CgroupPressure = {
-      cpu: this.pressure(dir, 'cpu.pressure', errors),
+      cpu: this.pressure(g, v2Slot.cpuPressure, 'cpu.pressure', errors),
       // The kubelet reports memory pressure only inside a memory block, i.e. with accounting.
-      memory: stats.memory === undefined ? undefined : this.pressure(dir, 'memory.pressure', errors),
-      io: this.pressure(dir, 'io.pressure', errors),
+      memory: stats.memory === undefined ? undefined : this.pressure(g, v2Slot.memoryPressure, 'memory.pressure', errors),
+      io: this.pressure(g, v2Slot.ioPressure, 'io.pressure', errors),
     };
     stats.pressure = pressure;
     stats.pressureErrors = errors;
@@ -201,9 +215,9 @@ class V2Reader implements CgroupReader {
   }
 
   readPids(name: string): number[] {
-    const dir = cgroupDir(this.mount, name);
-    const text = this.files.read(`${dir}/cgroup.procs`);
-    return text === undefined ? [] : parsePids(text, `${dir}/cgroup.procs`);
+    const g = this.group(name);
+    const text = g.read(v2Slot.procs, 'cgroup.procs');
+    return text === undefined ? [] : parsePids(text, `${g.dir}/cgroup.procs`);
   }
 
   listChildren(name: string): string[] {
