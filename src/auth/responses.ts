@@ -3,8 +3,8 @@
  * (metrics-server) answers 401/403/504 with a Kubernetes Status and 429/500 with Go's
  * http.Error text; the kubelet answers with go-restful's plain strings.
  */
-import { encodeStatus } from '../api/meta.ts';
-import type { Status } from '../api/meta.ts';
+import { encodeStatus } from '../api/status.ts';
+import type { Status } from '../api/status.ts';
 import { goQuote } from '../lib/go-strings.ts';
 import type { AuthorizationAttributes } from './attributes.ts';
 

@@ -18,6 +18,7 @@ import { Collector } from '../agent/collector.ts';
 import type { ClaimResolver } from '../agent/fs/claims.ts';
 import { StorageCollector } from '../agent/fs/storage.ts';
 import type { CriStorage } from '../agent/identity/cri.ts';
+import { lazyCri } from '../agent/identity/cri-lazy.ts';
 import { addFeatureGatePairs, defaultFeatureGates, featureGatesHelp, resolveFeatureGates } from '../agent/feature-gates.ts';
 import type { FeatureGatePairs, FeatureGates } from '../agent/feature-gates.ts';
 import { HeapCompactor } from '../agent/heap-compactor.ts';
@@ -332,9 +333,10 @@ export async function run(args: string[]): Promise<number> {
   let cri: CriStorage | undefined;
   let claims: ClaimResolver | undefined;
   if (f.containerRuntimeEndpoint !== '') {
-    const { criIdentity, criStorage } = await import('../agent/identity/cri.ts');
-    identity.push(criIdentity({ endpoint: f.containerRuntimeEndpoint }));
-    cri = criStorage({ endpoint: f.containerRuntimeEndpoint });
+    // gRPC loads on the first call once the runtime's socket exists (see cri-lazy.ts).
+    const runtime = lazyCri({ endpoint: f.containerRuntimeEndpoint });
+    identity.push(runtime.identity);
+    cri = runtime.storage;
   }
   if (connection !== null) {
     const [{ kubeApiIdentity }, { KubeClient }, { apiClaimResolver }] = await Promise.all([
