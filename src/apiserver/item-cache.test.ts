@@ -186,6 +186,9 @@ test('cached and uncached lists and gets are the reference bytes across scrapes,
   checkAll(c, [cached, uncached], namespaces);
   c.scrapeAll();
   checkAll(c, [cached, uncached], namespaces);
+  // Plain names keep no head (it is rebuilt per request); names that need escapes keep theirs.
+  assert.equal(c.pods.get('default/web-1')?.item?.head, undefined);
+  assert.match(c.pods.get('web<&>/caf\u00e9-\u2028')?.item?.head ?? '', /^\{"metadata":\{"name":"caf\u00e9-\\u2028","namespace":"web\\u003c\\u0026\\u003e","creationTimestamp":$/);
   // One node scraped again: only its pods change; a later second has a new creationTimestamp.
   c.scrape('node-b');
   checkAll(c, [cached, uncached], namespaces);

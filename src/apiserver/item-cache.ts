@@ -28,12 +28,6 @@ export interface ItemText {
   readonly timestampMs: number;
 }
 
-interface Entry {
-  version: number;
-  /** undefined: the pod or node has no servable usage at this version. */
-  text: ItemText | undefined;
-}
-
 function usageOf(cpuNanoCores: number, workingSetBytes: number): Record<string, string> {
   return { cpu: Quantity.fromNanocores(BigInt(cpuNanoCores)).toString(), memory: Quantity.fromBytes(BigInt(workingSetBytes)).toString() };
 }
@@ -90,9 +84,10 @@ export function nodeItemText(node: ApiNode, u: NodeUsage): ItemText {
   return splitItem(encodeNodeMetrics(nodeMetrics(node, u, 0)), nodePrefix, 0, u.timestampMs);
 }
 
-/** The single-object body (`GET …/pods/{name}`) from a pod's item text. */
-export function podBody(t: ItemText, timeJsonText: string): string {
-  return `${podPrefix}${t.head.slice(1)}${timeJsonText}${t.tail}\n`;
+/** The single-object body (`GET …/pods/{name}`) from a pod's item. */
+export function podBody(pod: ApiPod, item: PodItem, timeJsonText: string): string {
+  const head = item.head ?? podHead(pod.namespace, pod.name);
+  return `${podPrefix}${head.slice(1)}${timeJsonText}${item.tail}\n`;
 }
 
 /** The single-object body (`GET …/nodes/{name}`) from a node's item text. */
@@ -101,55 +96,83 @@ export function nodeBody(t: ItemText, timeJsonText: string): string {
 }
 
 /**
- * Item texts of pods and nodes, cached per pod/node object while the store's version is unchanged.
- * Sources without versions (podVersion/nodeVersion absent) get every item encoded anew.
+ * A pod's cached item. 8 bytes per field and about 250 bytes of text per pod: on the pod object
+ * itself (no WeakMap entry, no lookup) and without the head when it can be rebuilt from the
+ * pod's names, because every byte here is kept for every pod of the cluster (see docs/server.md).
+ */
+export class PodItem {
+  /** The store's version this item was made from. */
+  version: number;
+  /**
+   * The item's head when the names need escaping; undefined for the usual names, whose head is
+   * `{"metadata":{"name":"NAME","namespace":"NAMESPACE","creationTimestamp":` (podHead).
+   */
+  head: string | undefined;
+  /** From after the creationTimestamp value to the item's closing `}`; undefined: no usage. */
+  tail: string | undefined;
+  /** The item's `timestamp`, Unix ms. */
+  timestampMs: number;
+  constructor(version: number, pod: ApiPod, text: ItemText | undefined) {
+    this.version = version;
+    this.head = undefined;
+    this.tail = undefined;
+    this.timestampMs = 0;
+    this.set(pod, text);
+  }
+  /** Take `text` (made at the current version). */
+  set(pod: ApiPod, text: ItemText | undefined): void {
+    if (text === undefined) {
+      this.head = undefined;
+      this.tail = undefined;
+      return;
+    }
+    this.head = text.head === podHead(pod.namespace, pod.name) ? undefined : detach(text.head);
+    this.tail = detach(text.tail);
+    this.timestampMs = text.timestampMs;
+  }
+}
+
+/** The head of a pod item whose names need no escaping. */
+export function podHead(namespace: string, name: string): string {
+  return `{"metadata":{"name":"${name}","namespace":"${namespace}","creationTimestamp":`;
+}
+
+/**
+ * A flat copy: slices of the encoded body would keep the whole body alive (V8 sliced strings),
+ * about 100 bytes per pod more.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/**
+ * Item texts of pods and nodes, cached while the store's version is unchanged: a pod's on the
+ * pod object (ApiPod.item), a node's in a WeakMap (nodes are few). Sources without versions
+ * (podVersion/nodeVersion absent) get every item encoded anew.
  */
 export class ItemCache {
   private readonly source: MetricsSource;
-  private readonly pods = new WeakMap<ApiPod, Entry>();
-  private readonly nodes = new WeakMap<ApiNode, Entry>();
-  /**
-   * Entries by position in a sorted pod array of the source (sortedPods): reading entries[i]
-   * walks memory in order where a WeakMap lookup per pod cost about 160 ns (50 ms per 300,000-pod
-   * list on the benchmark machine). Filled from the WeakMap as positions are first read.
-   */
-  private readonly byPosition = new WeakMap<readonly ApiPod[], (Entry | undefined)[]>();
+  private readonly nodes = new WeakMap<ApiNode, { version: number; text: ItemText | undefined }>();
 
   constructor(source: MetricsSource) {
     this.source = source;
   }
 
-  /** A pod's item text, or undefined when it has no servable usage. */
-  pod(pod: ApiPod): ItemText | undefined {
+  /** A pod's item, or undefined when it has no servable usage. */
+  pod(pod: ApiPod): PodItem | undefined {
     const version = this.source.podVersion?.(pod);
-    if (version === undefined) return this.freshPod(pod);
-    return this.valid(this.pods.get(pod), pod, version).text;
-  }
-
-  /** pod(pods[i]) for an array the source keeps while its pods are unchanged (sortedPods). */
-  podAt(pods: readonly ApiPod[], i: number): ItemText | undefined {
-    const pod = pods[i]!;
-    const version = this.source.podVersion?.(pod);
-    if (version === undefined) return this.freshPod(pod);
-    let entries = this.byPosition.get(pods);
-    if (entries === undefined) this.byPosition.set(pods, (entries = new Array<Entry | undefined>(pods.length)));
-    const e = this.valid(entries[i] ?? this.pods.get(pod), pod, version);
-    entries[i] = e;
-    return e.text;
-  }
-
-  /** `e` brought to `version`: reused (a steady cluster allocates only the new strings) or made. */
-  private valid(e: Entry | undefined, pod: ApiPod, version: number): Entry {
-    if (e !== undefined && e.version === version) return e;
-    const text = this.freshPod(pod);
-    if (e === undefined) {
-      e = { version, text };
-      this.pods.set(pod, e);
-    } else {
-      e.version = version;
-      e.text = text;
+    if (version === undefined) {
+      const text = this.freshPod(pod);
+      return text === undefined ? undefined : new PodItem(0, pod, text);
     }
-    return e;
+    let e = pod.item;
+    if (e === undefined) pod.item = e = new PodItem(version, pod, this.freshPod(pod));
+    else if (e.version !== version) {
+      // Reused: a steady cluster then allocates only the new strings.
+      e.version = version;
+      e.set(pod, this.freshPod(pod));
+    }
+    return e.tail === undefined ? undefined : e;
   }
 
   /** A node's item text, or undefined when it has no servable usage. */

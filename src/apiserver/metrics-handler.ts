@@ -9,7 +9,7 @@ import { notFoundStatus } from '../api/meta.ts';
 import { timeJson } from '../api/json.ts';
 import { METRICS_GROUP_VERSION, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
 import type { NodeUsage, PodUsage } from '../storage/types.ts';
-import { ItemCache, nodeBody, nodeMetrics, podBody, podMetrics, type ItemText } from './item-cache.ts';
+import { ItemCache, nodeBody, nodeMetrics, podBody, podMetrics, type ItemText, type PodItem } from './item-cache.ts';
 import { statusResponse, type ApiRequest, type ApiResponse } from './http.ts';
 import { nodeMetricsTable, podMetricsTable } from './table.ts';
 import { listRequest, readOnlyViolation, render, type ListOptions } from './list-options.ts';
@@ -23,9 +23,14 @@ export interface ApiNode {
 
 /** A Running pod as the API sees it. */
 export interface ApiPod {
-  namespace: string;
-  name: string;
-  labels: Labels;
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  /**
+   * The handler's cached list item of this pod, kept on the pod object itself (a WeakMap entry
+   * and lookup per pod cost 50 bytes and 160 ns each on 300,000 pods); sources leave it alone.
+   */
+  item?: PodItem;
 }
 
 /** What the handlers need from the rest of the server. */
@@ -194,11 +199,12 @@ export class MetricsHandler {
   private getPod(req: ApiRequest, namespace: string, name: string): ApiResponse {
     const pod = this.options.source.pod(namespace, name);
     if (pod === undefined) return statusResponse(req, notFoundStatus({ group: '', resource: 'pods' }, name));
-    const text = this.items.pod(pod);
-    if (text === undefined) return statusResponse(req, notFoundStatus({ group: metricsGroup, resource: 'podmetrics' }, `${namespace}/${name}`));
+    const item = this.items.pod(pod);
+    if (item === undefined) return statusResponse(req, notFoundStatus({ group: metricsGroup, resource: 'podmetrics' }, `${namespace}/${name}`));
     const nowMs = this.options.nowMs();
-    this.observe(text.timestampMs, nowMs);
-    return render(req, () => podBody(text, timeJson(nowMs)), (io, v) => {
+    this.observe(item.timestampMs, nowMs);
+    const body = podBody(pod, item, timeJson(nowMs));
+    return render(req, () => body, (io, v) => {
       const u = this.options.source.podUsage(namespace, name);
       return podMetricsTable(u === undefined ? [] : [podMetrics(pod, u, nowMs)], io, v);
     });
@@ -235,12 +241,26 @@ export class MetricsHandler {
     const pieces = function* (): Generator<string> {
       let piece = podListHead;
       let first = true;
+      // `","namespace":"NS","creationTimestamp":TIME` of the current run of one namespace.
+      let namespaceOf: string | undefined;
+      let namespaceAndTime = '';
       for (let i = from; i < to; i++) {
-        const t = items.podAt(pods, i);
+        const pod = pods[i]!;
+        const t = items.pod(pod);
         if (t === undefined) continue;
         observe(t.timestampMs);
-        piece += first ? t.head : `,${t.head}`;
-        piece += time;
+        if (t.head === undefined) {
+          if (pod.namespace !== namespaceOf) {
+            namespaceOf = pod.namespace;
+            namespaceAndTime = `","namespace":"${namespaceOf}","creationTimestamp":${time}`;
+          }
+          piece += first ? '{"metadata":{"name":"' : ',{"metadata":{"name":"';
+          piece += pod.name;
+          piece += namespaceAndTime;
+        } else {
+          piece += first ? t.head : `,${t.head}`;
+          piece += time;
+        }
         piece += t.tail;
         first = false;
         if (piece.length >= pieceChars) {
