@@ -1,8 +1,8 @@
 /**
  * The simulated cluster as pure functions of time: what one node's kubelet would report at a given
- * instant. Nothing is stored per container; every value is computed from the seed, the node, the
- * pod slot and the container index, so 10,000 nodes cost a few hundred bytes each and any instant
- * can be served.
+ * instant. No state is kept per container; every value is computed from the seed, the node, the
+ * pod slot and the container index (profiles and pod names are memoised, about 20 KiB per served
+ * node), and any instant can be served.
  *
  * Self-consistency: each container's cumulative CPU is the closed-form integral of a rate that
  * breathes sinusoidally around a per-container mean (so counters only grow, and the rate a server
@@ -135,6 +135,14 @@ export class NodeModel {
   private readonly systemRateCores: number;
   private readonly systemWorkingSetBytes: number;
   private readonly offsetMs: number;
+  /**
+   * Profiles by slot × containersPerPod + container, computed on first use: every snapshot reads
+   * each one three or four times, and deriving one costs a dozen hashes (the simulator shares the
+   * machine with the server it feeds, so its CPU per request matters). About 18 KiB per node.
+   */
+  private readonly profiles: (Profile | undefined)[] = [];
+  /** The latest pod identity of each slot (names and uid are hashes of the slot's generation). */
+  private readonly podIds: ({ generation: number; namespace: string; app: string; name: string; uid: string } | undefined)[] = [];
 
   constructor(shape: ClusterShape, id: NodeIdentity) {
     this.shape = shape;
@@ -161,6 +169,11 @@ export class NodeModel {
   }
 
   private profile(slot: number, c: number): Profile {
+    const i = slot * this.shape.containersPerPod + c;
+    return (this.profiles[i] ??= this.deriveProfile(slot, c));
+  }
+
+  private deriveProfile(slot: number, c: number): Profile {
     const k = hash32(this.key, slot, c);
     const sidecar = c > 0;
     const hk = this.shape.housekeepingMs;
@@ -236,6 +249,19 @@ export class NodeModel {
     return Math.max(startMs, this.bootMs + Math.floor((tMs - this.bootMs) / every) * every);
   }
 
+  /** Namespace, app, pod name and uid of the pod of `slot`'s given generation. */
+  private podIdentity(slot: number, generation: number): { namespace: string; app: string; name: string; uid: string } {
+    const cached = this.podIds[slot];
+    if (cached !== undefined && cached.generation === generation) return cached;
+    const pk = hash32(this.key, slot, generation, 0x90d);
+    const app = pick(apps, this.key, slot);
+    const namespace = pick(namespaces, this.key, slot, 1);
+    const name = app === 'fluent-bit' || app === 'node-exporter' ? `${app}-${suffix(5, pk, 2)}` : `${app}-${suffix(10, this.key, slot, 3)}-${suffix(5, pk, 2)}`;
+    const id = { generation, namespace, app, name, uid: uuid(pk, 4) };
+    this.podIds[slot] = id;
+    return id;
+  }
+
   /** Everything the kubelet would report at `nowMs`. */
   snapshot(nowMs: number, d: Distortion = {}): NodeSnapshot {
     const shape = this.shape;
@@ -247,9 +273,8 @@ export class NodeModel {
     let nodeT = this.sampleTime(this.offsetMs, nowMs);
     for (let s = 0; s < shape.podsPerNode; s++) {
       const pod = this.podAt(s, nowMs);
-      const pk = hash32(this.key, s, pod.generation, 0x90d);
-      const app = pick(apps, this.key, s);
-      const namespace = pick(namespaces, this.key, s, 1);
+      const id = this.podIdentity(s, pod.generation);
+      const { app, namespace } = id;
       const containers: ContainerSnapshot[] = [];
       let podT = -Infinity;
       for (let c = 0; c < shape.containersPerPod; c++) {
@@ -289,11 +314,10 @@ export class NodeModel {
         podRate += this.rateNanoCores(p, podT);
         podWs += this.workingSet(p, podT, this.incarnation(p, firstMs, podT).startMs);
       }
-      const deployment = app === 'fluent-bit' || app === 'node-exporter' ? `${app}-${suffix(5, pk, 2)}` : `${app}-${suffix(10, this.key, s, 3)}-${suffix(5, pk, 2)}`;
       pods.push({
         namespace,
-        name: deployment,
-        uid: uuid(pk, 4),
+        name: id.name,
+        uid: id.uid,
         startMs: pod.startMs + skew,
         timeMs: podT + skew,
         cpuNs: BigInt(Math.round(podCpu)),

@@ -1,6 +1,6 @@
 /**
  * `kubemeter simulate` as a library: N simulated kubelets on loopback, each at its own 127.x.y.z
- * address, serving data computed on demand from NodeModel (a few hundred bytes per node), with
+ * address, serving data computed on demand from NodeModel (about 20 KiB per node once served), with
  * faults on a chosen share of nodes, a nodes file for `kubemeter server --nodes-file`, and a hard
  * stop after `durationMs`.
  */
