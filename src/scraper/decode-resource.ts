@@ -4,6 +4,7 @@
  * search, and chunks are consumed as they arrive so a body is never held whole.
  */
 import { ExpositionParser } from '../lib/promtext/parse.ts';
+import { detachedCopy } from '../lib/promtext/detach.ts';
 import { labelValue } from '../lib/promtext/types.ts';
 import type { ContainerSample, NodeScrape } from '../storage/types.ts';
 import { completeNode, completePods, partialContainer, secondsToNanoseconds, type DecoderOptions, type PartialPod, type ScrapeDecoder } from './decoder.ts';
@@ -43,11 +44,11 @@ export function resourceDecoder(options: DecoderOptions): ScrapeDecoder {
       return guess;
     }
     let inNamespace = byNamespace.get(namespace);
-    if (inNamespace === undefined) byNamespace.set(namespace, (inNamespace = new Map()));
+    if (inNamespace === undefined) byNamespace.set(detachedCopy(namespace), (inNamespace = new Map()));
     let entry = inNamespace.get(pod);
     if (entry === undefined) {
-      entry = { namespace, pod, containers: [], byName: undefined, indexes: [] };
-      inNamespace.set(pod, entry);
+      entry = { namespace: detachedCopy(namespace), pod: detachedCopy(pod), containers: [], byName: undefined, indexes: [] };
+      inNamespace.set(entry.pod, entry);
       pods.push(entry);
     }
     let index = -1;
@@ -58,7 +59,9 @@ export function resourceDecoder(options: DecoderOptions): ScrapeDecoder {
     }
     if (index < 0) {
       index = containers.length;
-      const c = partialContainer(namespace, pod, container);
+      // Detached names: the label values are slices of the body chunk, which they would keep
+      // alive (and promote to the old generation) until the scrape ends.
+      const c = partialContainer(entry.namespace, entry.pod, detachedCopy(container));
       containers.push(c);
       entry.containers.push(c);
       entry.indexes.push(index);

@@ -15,6 +15,7 @@
 import type { ContainerSample, NodeScrape, NodeUsage, PodUsage, ContainerUsage, UsageSample } from './types.ts';
 import { rateBetween, type RateError, type StoredPoint } from './rate.ts';
 import { compareGoStrings } from '../lib/go-strings.ts';
+import { detachedCopy } from '../lib/promtext/detach.ts';
 
 /** metrics-server's `freshContainerMinMetricsResolution`: younger containers wait for a second scrape. */
 export const freshContainerMinAgeMs = 10_000;
@@ -36,8 +37,7 @@ function nsBetween(startTimeNs: number, timestampMs: number): number {
  * heap. Only new pods and containers are copied (a steady cluster copies nothing).
  */
 function detached(s: string): string {
-  // JSON round trip: exact for every string (lone surrogates included) and always a fresh string.
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+  return detachedCopy(s);
 }
 
 /** A node or container series: the newer point and, when servable, the older one. */

@@ -24,6 +24,7 @@
  * state (position, reuse caches, per-family checks); character-level pieces live in scan.ts.
  */
 import { ErrorCode } from '../errors.ts';
+import { detachedCopy } from './detach.ts';
 import { parseGoFloatToken, parseTimestampToken } from './float.ts';
 import {
   BACKSLASH, crHint, describe, is, LABEL_CHAR, LABEL_START, NAME_CHAR, NAME_START, NL, QUOTE, quoteSlice,
@@ -210,6 +211,8 @@ export class ExpositionParser {
       family = this.families.get(this.lastFamilyName);
       if (family === undefined) {
         family = { type: undefined, hasHelp: false };
+        // A detached key: a slice would keep this chunk of the text alive as long as the parser.
+        this.lastFamilyName = detachedCopy(this.lastFamilyName);
         this.families.set(this.lastFamilyName, family);
       }
       this.lastFamily = family;
@@ -395,10 +398,11 @@ export class ExpositionParser {
     c = s.charCodeAt(p);
     if (c === NL) return;
     if (p === nameStart || (c !== SP && c !== TAB)) throw this.error(`invalid metric name in ${keyword} line: ${quoteSlice(s, nameStart, eol)}`);
-    const familyName = this.resolveFamily(s.slice(nameStart, p));
+    let familyName = this.resolveFamily(s.slice(nameStart, p));
     let family = this.families.get(familyName);
     if (family === undefined) {
       family = { type: undefined, hasHelp: false };
+      familyName = detachedCopy(familyName);
       this.families.set(familyName, family);
     }
     while (c === SP || c === TAB) c = s.charCodeAt(++p);
