@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { median } from './measure.ts';
 import { adminClient, scratch, startServer, startSimCluster, type ApiClientCert } from './cluster.ts';
-import type { BenchSuite } from './types.ts';
+import type { BenchResult, BenchSuite } from './types.ts';
+import type { ItemCacheProbe } from './item-cache-probe.ts';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 
@@ -37,6 +38,29 @@ async function load(port: number, path: string, client: ApiClientCert | undefine
   return { p50: r.latency.p50, p99: r.latency.p99, bytesPerSecond: r.throughput.average, requestsPerSecond: r.requests.average, errors: r.errors + r.timeouts + r.non2xx, errorText: `${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx` };
 }
 
+/** The list-item cache measured in its own process (bench/item-cache-probe.ts). */
+async function probeItemCache(nodes: number): Promise<ItemCacheProbe> {
+  const child = fork(join(benchDir, 'item-cache-probe.ts'), [String(nodes)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  try {
+    return await new Promise<ItemCacheProbe>((resolve, reject) => {
+      child.once('message', (m: ItemCacheProbe) => resolve(m));
+      child.once('exit', (c) => reject(new Error(`item cache probe exited with ${c}`)));
+    });
+  } finally {
+    if (child.exitCode === null) await new Promise((res) => child.once('exit', res));
+  }
+}
+
+function itemCacheFigures(p: ItemCacheProbe): BenchResult[] {
+  const pods = p.pods.toLocaleString('en-US');
+  return [
+    { name: 'list-item cache: retained heap per pod', value: p.cacheBytesPerPod, unit: 'bytes', note: `${pods} pods × 2 containers; V8 heap after a full GC, before and after the first list (${(p.cacheBytesPerPod * 30 / 1024).toFixed(1)} KiB per node at 30 pods)` },
+    { name: `list all pods, cached: CPU (${pods})`, value: p.cachedMs, unit: 'ms', ratio: { value: p.cachedMs / p.uncachedMs, against: 'encoding every item (no cache)' }, note: 'in-process, no sockets: the handler producing the list\'s text; median of 5' },
+    { name: `list all pods, uncached: CPU (${pods})`, value: p.uncachedMs, unit: 'ms', note: `the same list when every item is encoded again; the first list after a scrape pays this for the pods that changed (${p.fillMs.toFixed(0)} ms to fill all)` },
+    { name: `list one namespace, cached: CPU (${p.namespacePods.toLocaleString('en-US')} pods)`, value: p.namespaceMs, unit: 'ms', note: 'binary search for the namespace, then its pods only' },
+  ];
+}
+
 export const suite: BenchSuite = {
   name: 'api',
   title: 'Metrics API under concurrent load (autocannon)',
@@ -44,7 +68,8 @@ export const suite: BenchSuite = {
     'The real server holding 300,000 pods (3,000 simulated nodes × 100 pods × 2 containers: the 2-core benchmark machine ' +
     'cannot also simulate 10,000 kubelets within a cycle, see the scale section) and still scraping (every 60 s: a 15 s cycle of 300,000 pods does not fit on this machine next to the simulator); autocannon in the benchmark process, HTTPS with a system:masters client certificate, HTTP/1.1, JSON. ' +
     'Latencies are medians over runs of each run\'s p50/p99; the floor is a bare node:https server writing the same ' +
-    'list bytes from a Buffer.',
+    'list bytes from a Buffer. Lists are assembled from list items cached between scrapes (docs/server.md, "Serving lists"); ' +
+    'the last four figures measure that cache in a process of its own (bench/item-cache-probe.ts), without sockets.',
   async run(ctx) {
     const nodes = ctx.quick ? 300 : 3000;
     const podsPerNode = 100;
@@ -96,15 +121,22 @@ export const suite: BenchSuite = {
           for (const [k, ls] of Object.entries(m)) for (const l of ls) if (l.errors > 0) ctx.log(`${k}: ${l.errorText}`);
           const med = (k: keyof typeof m, f: 'p50' | 'p99' | 'bytesPerSecond' | 'requestsPerSecond'): number => median(m[k].map((l) => l[f]));
           const size = `${pods.toLocaleString('en-US')} pods, ${(all.body.length / 2 ** 20).toFixed(0)} MiB per list`;
+          const allPodsPerSecond = med('all', 'requestsPerSecond') * pods;
+          const nsPodsPerSecond = med('ns', 'requestsPerSecond') * nsPods;
           return [
             { name: `list all pods (${pods.toLocaleString('en-US')}): p50`, value: med('all', 'p50'), unit: 'ms', note: `2 connections; ${size}` },
             { name: `list all pods (${pods.toLocaleString('en-US')}): p99`, value: med('all', 'p99'), unit: 'ms' },
-            { name: 'list all pods: bytes per second', value: med('all', 'bytesPerSecond') / 1e6, unit: 'MB/s', ratio: { value: median(ratio), against: 'writing the same bytes from a Buffer' } },
+            { name: 'list all pods: bytes per second', value: med('all', 'bytesPerSecond') / 1e6, unit: 'MB/s', ratio: { value: median(ratio), against: 'writing the same bytes from a Buffer' }, target: '≥ 0.5× the Buffer floor', met: median(ratio) >= 0.5 },
             { name: 'floor: same bytes from a ready Buffer', value: med('floor', 'bytesPerSecond') / 1e6, unit: 'MB/s', note: 'bare node:https, 2 connections' },
             { name: `list one namespace (${nsPods.toLocaleString('en-US')} pods): p50`, value: med('ns', 'p50'), unit: 'ms', note: '16 connections' },
             { name: `list one namespace (${nsPods.toLocaleString('en-US')} pods): p99`, value: med('ns', 'p99'), unit: 'ms' },
+            {
+              name: 'list one namespace: pods per second', value: nsPodsPerSecond, unit: 'pods/s', ratio: { value: nsPodsPerSecond / allPodsPerSecond, against: 'pods per second of list-all' },
+              target: '≥ 1× list-all (cost proportional to the namespace)', met: nsPodsPerSecond >= allPodsPerSecond, note: 'requests per second × pods per list',
+            },
             { name: 'get one pod: p50', value: med('get', 'p50'), unit: 'ms', note: `32 connections, ${med('get', 'requestsPerSecond').toFixed(0)} requests/s` },
-            { name: 'get one pod: p99', value: med('get', 'p99'), unit: 'ms' },
+            { name: 'get one pod: p99', value: med('get', 'p99'), unit: 'ms', target: '< 10 ms', met: med('get', 'p99') < 10 },
+            ...itemCacheFigures(await probeItemCache(nodes)),
           ];
         } finally {
           floor.disconnect();

@@ -1,7 +1,8 @@
 /**
  * The metrics.k8s.io/v1beta1 resources: nodes and pods, get and list, with metrics-server's
  * lookups (node and Running-pod caches first, then the store), selectors, sort order, Status
- * errors and Table output.
+ * errors and Table output. JSON bodies are assembled from list items cached between scrapes
+ * (item-cache.ts) and lists are streamed in pieces.
  */
 import { andLabelSelectors, everythingLabelSelector, type Labels, type LabelSelector } from '../lib/labels.ts';
 import { compareGoStrings } from '../lib/go-strings.ts';
