@@ -4,7 +4,7 @@
  * pairs sorted by name, samples by label values, container/pod/node series with the cgroup's
  * housekeeping time as explicit timestamp, `container_start_time_seconds` without one.
  */
-import { ExpositionBuilder, compareGoStrings } from '../lib/promtext/write.ts';
+import { ExpositionBuilder, compareGoStrings, labelText } from '../lib/promtext/write.ts';
 import type { ContainerSnapshot, NodeSnapshot, PodSnapshot } from './model.ts';
 
 /** Faults that change the page's content (the transport faults live in the node server). */
@@ -18,7 +18,8 @@ export interface PageDistortion {
 interface Row {
   pod: PodSnapshot;
   c: ContainerSnapshot;
-  labels: string[];
+  /** The escaped label part, written once for the four container families. */
+  labels: string;
   nan: boolean;
 }
 
@@ -45,7 +46,7 @@ function seconds(ns: bigint): number {
 export function resourcePage(node: NodeSnapshot, d: PageDistortion = {}): string {
   const rows: Row[] = [];
   node.pods.forEach((pod, i) => {
-    for (const c of pod.containers) rows.push({ pod, c, labels: ['container', c.name, 'namespace', pod.namespace, 'pod', pod.name], nan: d.nan === true && i % 2 === 0 });
+    for (const c of pod.containers) rows.push({ pod, c, labels: labelText(['container', c.name, 'namespace', pod.namespace, 'pod', pod.name]), nan: d.nan === true && i % 2 === 0 });
   });
   // Samples in label-value order: container, then namespace, then pod (label names sorted).
   rows.sort((a, b) => compareGoStrings(a.c.name, b.c.name) || compareGoStrings(a.pod.namespace, b.pod.namespace) || compareGoStrings(a.pod.name, b.pod.name));
@@ -77,20 +78,20 @@ function writeContainers(b: ExpositionBuilder, rows: readonly Row[], dup: boolea
   b.family('container_cpu_usage_seconds_total', 'counter', help.containerCpu);
   for (const r of rows) {
     const v = r.nan ? NaN : seconds(r.c.cpuNs);
-    b.sample('container_cpu_usage_seconds_total', r.labels, v, r.c.timeMs);
-    if (dup) b.sample('container_cpu_usage_seconds_total', r.labels, v / 2, r.c.timeMs - 5000);
+    b.sampleWithLabelText('container_cpu_usage_seconds_total', r.labels, v, r.c.timeMs);
+    if (dup) b.sampleWithLabelText('container_cpu_usage_seconds_total', r.labels, v / 2, r.c.timeMs - 5000);
   }
   b.family('container_memory_working_set_bytes', 'gauge', help.containerMem);
   for (const r of rows) {
     const v = r.nan ? NaN : r.c.workingSetBytes;
-    b.sample('container_memory_working_set_bytes', r.labels, v, r.c.timeMs);
-    if (dup) b.sample('container_memory_working_set_bytes', r.labels, v * 2, r.c.timeMs + 5000);
+    b.sampleWithLabelText('container_memory_working_set_bytes', r.labels, v, r.c.timeMs);
+    if (dup) b.sampleWithLabelText('container_memory_working_set_bytes', r.labels, v * 2, r.c.timeMs + 5000);
   }
   b.family('container_start_time_seconds', 'gauge', help.containerStart);
   for (const r of rows) {
-    b.sample('container_start_time_seconds', r.labels, r.c.startMs / 1000);
-    if (dup) b.sample('container_start_time_seconds', r.labels, r.c.startMs / 1000 - 3600);
+    b.sampleWithLabelText('container_start_time_seconds', r.labels, r.c.startMs / 1000);
+    if (dup) b.sampleWithLabelText('container_start_time_seconds', r.labels, r.c.startMs / 1000 - 3600);
   }
   b.family('container_swap_usage_bytes', 'gauge', help.containerSwap);
-  for (const r of rows) b.sample('container_swap_usage_bytes', r.labels, 0, r.c.timeMs);
+  for (const r of rows) b.sampleWithLabelText('container_swap_usage_bytes', r.labels, 0, r.c.timeMs);
 }

@@ -48,19 +48,24 @@ export class ExpositionBuilder {
 
   /** Writes one sample line; `labels` is flat `[name0, value0, …]`, written in the given order. */
   sample(name: string, labels: readonly string[], value: number, timestampMs?: number): this {
-    let line = name;
-    if (labels.length > 0) {
-      line += '{';
-      for (let i = 0; i < labels.length; i += 2) {
-        line += `${i === 0 ? '' : ','}${labels[i] ?? ''}="${escapeLabelValue(labels[i + 1] ?? '')}"`;
-      }
-      line += '}';
-    }
-    line += ` ${formatSampleValue(value)}`;
-    if (timestampMs !== undefined) line += ` ${timestampMs}`;
-    this.text += `${line}\n`;
+    return this.sampleWithLabelText(name, labelText(labels), value, timestampMs);
+  }
+
+  /** Writes one sample line whose label part was made by labelText (once for several families' samples). */
+  sampleWithLabelText(name: string, labels: string, value: number, timestampMs?: number): this {
+    this.text += timestampMs === undefined ? `${name}${labels} ${formatSampleValue(value)}\n` : `${name}${labels} ${formatSampleValue(value)} ${timestampMs}\n`;
     return this;
   }
+}
+
+/** The label part of a sample line, `{n0="v0",…}` with values escaped, or '' for no labels. */
+export function labelText(labels: readonly string[]): string {
+  if (labels.length === 0) return '';
+  let text = '{';
+  for (let i = 0; i < labels.length; i += 2) {
+    text += `${i === 0 ? '' : ','}${labels[i] ?? ''}="${escapeLabelValue(labels[i + 1] ?? '')}"`;
+  }
+  return `${text}}`;
 }
 
 /** Exposition text for `families` in the given order; families without samples are skipped (as Gather does). */
