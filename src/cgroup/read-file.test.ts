@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cgroupDir, readCgroupMounts } from './mounts.ts';
-import { isCgroupFs, OpenFileCache } from './read-file.ts';
+import { defaultMaxOpen, isCgroupFs, OpenFileCache } from './read-file.ts';
 
 test('kept-open files: fresh content, replaced and deleted files noticed, unread files closed at the end of a pass', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubemeter-files-'));
@@ -61,4 +61,12 @@ test('real cgroupfs: a removed cgroup\'s held file reads as absent, a cgroup cre
   assert.equal(cache.size, 0);
   mkdirSync(cg);
   assert.equal(typeof cache.read(`${cg}/${file}`), 'string');
+});
+
+test('the number of files kept open leaves half the descriptor limit free', () => {
+  assert.equal(defaultMaxOpen('Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 4096                 files\n'), 512);
+  assert.equal(defaultMaxOpen('Max open files            1048576              1048576              files\n'), 16_384);
+  assert.equal(defaultMaxOpen('Max open files            unlimited            unlimited            files\n'), 16_384);
+  assert.equal(defaultMaxOpen('garbage'), 512);
+  assert.ok(defaultMaxOpen() > 0);
 });

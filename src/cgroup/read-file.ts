@@ -122,6 +122,17 @@ function preadAll(fd: number, dir: string, file: string): number {
   return used;
 }
 
+/**
+ * How many files to keep open: half the process's descriptor limit (Node raises the soft limit to
+ * the hard one at start), at most 16,384, so sockets and other files always have room.
+ */
+export function defaultMaxOpen(limitsText: string | undefined = readSmallFile('/proc/self/limits')): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(limitsText ?? '');
+  if (m === null) return 512;
+  const soft = m[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(m[1]);
+  return Math.max(0, Math.min(16_384, Math.floor(soft / 2)));
+}
+
 /** The kept-open files of one cgroup directory, by slot (a fixed index per file name chosen by the reader). */
 export class FileGroup {
   /** The directory the file names are relative to. */
@@ -207,7 +218,7 @@ export class FileGroup {
  * not read during a pass are closed at its end, so the files of removed cgroups are released
  * within one pass; a read of a removed cgroup's file answers ENODEV and is retried once with a
  * fresh open (the cgroup may have been created again under the same name). At most `maxOpen`
- * files are kept; beyond that, and when the process runs out of descriptors, files are read with
+ * files are kept (defaultMaxOpen); beyond that, and when the process runs out of descriptors, files are read with
  * open/read/close. On filesystems other than cgroupfs (fixture trees) a file deleted or replaced
  * since it was opened still reads its old content, so there `checkLinks` makes every read first
  * check that the file is still linked.
@@ -222,7 +233,7 @@ export class OpenFileCache {
   private outOfDescriptors = false;
 
   constructor(options: { maxOpen?: number; checkLinks?: boolean } = {}) {
-    this.maxOpen = options.maxOpen ?? 16_384;
+    this.maxOpen = options.maxOpen ?? defaultMaxOpen();
     this.checkLinks = options.checkLinks ?? true;
   }
 
