@@ -36,18 +36,38 @@ export function durationSeconds(ns: number): number {
  * start time (ns precision), so that case is computed in bigint to stay exact.
  */
 export function windowNanoSeconds(last: StoredPoint, prev: StoredPoint, prevAtStartTime: boolean): number {
-  if (!prevAtStartTime) return (last.timestampMs - prev.timestampMs) * 1e6;
-  return Number(BigInt(last.timestampMs) * 1_000_000n - BigInt(Math.trunc(prev.startTimeNs)));
+  return windowBetween(last.timestampMs, prev.timestampMs, prev.startTimeNs, prevAtStartTime);
+}
+
+function windowBetween(lastTimestampMs: number, prevTimestampMs: number, prevStartTimeNs: number, prevAtStartTime: boolean): number {
+  if (!prevAtStartTime) return (lastTimestampMs - prevTimestampMs) * 1e6;
+  return Number(BigInt(lastTimestampMs) * 1_000_000n - BigInt(Math.trunc(prevStartTimeNs)));
 }
 
 /** The CPU rate and window of `last` over `prev`, with metrics-server's two error checks. */
 export function rateBetween(last: StoredPoint, prev: StoredPoint, prevAtStartTime = false): RateResult {
-  if (last.startTimeNs < prev.startTimeNs) return { ok: false, error: 'unexpected decrease in startTime of node/container' };
-  if (last.cpuUsageCoreNanoSeconds < prev.cpuUsageCoreNanoSeconds) {
+  return rate(last, prev.timestampMs, prev.cpuUsageCoreNanoSeconds, prev.startTimeNs, prevAtStartTime);
+}
+
+/** A stored point with the older point's fields beside it (how the store keeps a series). */
+export interface SeriesPoints extends StoredPoint {
+  prevTimestampMs: number;
+  prevCpuUsageCoreNanoSeconds: bigint;
+  prevStartTimeNs: number;
+}
+
+/** rateBetween for a series that keeps its older point inline. */
+export function seriesRate(s: SeriesPoints, prevAtStartTime: boolean): RateResult {
+  return rate(s, s.prevTimestampMs, s.prevCpuUsageCoreNanoSeconds, s.prevStartTimeNs, prevAtStartTime);
+}
+
+function rate(last: StoredPoint, prevTimestampMs: number, prevCpu: bigint, prevStartTimeNs: number, prevAtStartTime: boolean): RateResult {
+  if (last.startTimeNs < prevStartTimeNs) return { ok: false, error: 'unexpected decrease in startTime of node/container' };
+  if (last.cpuUsageCoreNanoSeconds < prevCpu) {
     return { ok: false, error: 'unexpected decrease in cumulative CPU usage value' };
   }
-  const windowNs = windowNanoSeconds(last, prev, prevAtStartTime);
-  const delta = Number(last.cpuUsageCoreNanoSeconds - prev.cpuUsageCoreNanoSeconds);
+  const windowNs = windowBetween(last.timestampMs, prevTimestampMs, prevStartTimeNs, prevAtStartTime);
+  const delta = Number(last.cpuUsageCoreNanoSeconds - prevCpu);
   // Go: uint64(float64(delta) / window.Seconds()); the window is always positive here.
   const cpuNanoCores = Math.trunc(delta / durationSeconds(windowNs));
   return { ok: true, windowNs, cpuNanoCores };

@@ -13,9 +13,12 @@
  *   a `null` timestamp.
  */
 import type { ContainerSample, NodeScrape, NodeUsage, PodUsage, ContainerUsage, UsageSample } from './types.ts';
-import { rateBetween, type RateError, type StoredPoint } from './rate.ts';
+import { seriesRate, type RateError, type StoredPoint } from './rate.ts';
 import { compareGoStrings } from '../lib/go-strings.ts';
 import { detachedCopy } from '../lib/promtext/detach.ts';
+
+/** Distinct container names shared between containers (see MetricsStore.containerNames). */
+const maxSharedContainerNames = 16_384;
 
 /** metrics-server's `freshContainerMinMetricsResolution`: younger containers wait for a second scrape. */
 export const freshContainerMinAgeMs = 10_000;
@@ -49,7 +52,11 @@ class Series implements StoredPoint {
   hasPrev = false;
   /** The prev point is synthetic, placed at the container start (fresh-container rule). */
   prevAtStartTime = false;
-  readonly prev: StoredPoint = { timestampMs: 0, cpuUsageCoreNanoSeconds: 0n, workingSetBytes: 0, startTimeNs: 0 };
+  // The older point, inline rather than an object of its own (one object and pointer less per
+  // container; its working set is never served).
+  prevTimestampMs = 0;
+  prevCpuUsageCoreNanoSeconds = 0n;
+  prevStartTimeNs = 0;
 }
 
 class ContainerState extends Series {
@@ -58,7 +65,7 @@ class ContainerState extends Series {
   seen = 0;
   constructor(name: string) {
     super();
-    this.name = detached(name);
+    this.name = name;
   }
 }
 
@@ -73,7 +80,7 @@ class PodState {
   /** Containers were added during the current scrape (the list needs sorting). */
   added = false;
   constructor(namespace: string, name: string, node: NodeState) {
-    this.namespace = detached(namespace);
+    this.namespace = namespace;
     this.name = detached(name);
     this.node = node;
   }
@@ -121,11 +128,11 @@ export interface MetricsStoreOptions {
   onEvent?: (event: StoreEvent) => void;
 }
 
-function copyPoint(from: StoredPoint, to: StoredPoint): void {
-  to.timestampMs = from.timestampMs;
-  to.cpuUsageCoreNanoSeconds = from.cpuUsageCoreNanoSeconds;
-  to.workingSetBytes = from.workingSetBytes;
-  to.startTimeNs = from.startTimeNs;
+/** The newer point becomes the older one. */
+function shift(s: Series): void {
+  s.prevTimestampMs = s.timestampMs;
+  s.prevCpuUsageCoreNanoSeconds = s.cpuUsageCoreNanoSeconds;
+  s.prevStartTimeNs = s.startTimeNs;
 }
 
 function setLast(s: Series, sample: UsageSample, startTimeNs: number): void {
@@ -137,8 +144,8 @@ function setLast(s: Series, sample: UsageSample, startTimeNs: number): void {
 
 /** Is the stored prev point strictly older than `timestampMs`? */
 function prevBefore(s: Series, timestampMs: number): boolean {
-  if (!s.prevAtStartTime) return s.prev.timestampMs < timestampMs;
-  return nsBetween(s.prev.startTimeNs, timestampMs) > 0;
+  if (!s.prevAtStartTime) return s.prevTimestampMs < timestampMs;
+  return nsBetween(s.prevStartTimeNs, timestampMs) > 0;
 }
 
 /**
@@ -148,7 +155,7 @@ function prevBefore(s: Series, timestampMs: number): boolean {
 function advance(s: Series, sample: UsageSample, startTimeNs: number, hadLast: boolean): boolean {
   let dropped = false;
   if (hadLast && sample.timestampMs > s.timestampMs) {
-    copyPoint(s, s.prev);
+    shift(s);
     s.hasPrev = true;
     s.prevAtStartTime = false;
   } else if (hadLast && s.hasPrev && prevBefore(s, sample.timestampMs)) {
@@ -171,6 +178,13 @@ export class MetricsStore {
   private readonly maxStaleMs: number;
   private readonly onEvent: (event: StoreEvent) => void;
   private sortedPodsCache: PodState[] | undefined;
+  /** One detached string per namespace with pods, shared by its pods. */
+  private readonly namespaceNames = new Map<string, string>();
+  /**
+   * Container names shared by every container so named ("istio-proxy" on every node): one string
+   * instead of one per container. Bounded; names past the bound get their own copy.
+   */
+  private readonly containerNames = new Map<string, string>();
   /** Counts storeNode calls: the source of the node versions. */
   private changes = 0;
 
@@ -224,7 +238,7 @@ export class MetricsStore {
       }
       const hadLast = state !== undefined;
       if (state === undefined) {
-        state = new ContainerState(sample.container);
+        state = new ContainerState(this.containerName(sample.container));
         pod.containers.push(state);
         pod.added = true;
       }
@@ -254,7 +268,7 @@ export class MetricsStore {
       pod = undefined;
     }
     if (pod === undefined) {
-      pod = new PodState(sample.namespace, sample.pod, node);
+      pod = new PodState(this.namespaceName(sample.namespace), sample.pod, node);
       node.pods.add(pod);
       let ns = this.pods.get(pod.namespace);
       if (ns === undefined) this.pods.set(pod.namespace, (ns = new Map()));
@@ -271,10 +285,9 @@ export class MetricsStore {
     if (ageNs > 0 && ageNs >= freshContainerMinAgeMs * 1e6 && ageNs < this.resolutionMs * 1e6) {
       // Fresh-container rule: a synthetic previous point at the start time with zero CPU.
       setLast(s, sample, startNs);
-      s.prev.timestampMs = Math.trunc(startNs / 1e6);
-      s.prev.cpuUsageCoreNanoSeconds = 0n;
-      s.prev.workingSetBytes = sample.workingSetBytes;
-      s.prev.startTimeNs = startNs;
+      s.prevTimestampMs = Math.trunc(startNs / 1e6);
+      s.prevCpuUsageCoreNanoSeconds = 0n;
+      s.prevStartTimeNs = startNs;
       s.hasPrev = true;
       s.prevAtStartTime = true;
       return;
@@ -297,9 +310,26 @@ export class MetricsStore {
     const ns = this.pods.get(pod.namespace);
     if (ns?.get(pod.name) === pod) {
       ns.delete(pod.name);
-      if (ns.size === 0) this.pods.delete(pod.namespace);
+      if (ns.size === 0) {
+        this.pods.delete(pod.namespace);
+        this.namespaceNames.delete(pod.namespace);
+      }
     }
     this.sortedPodsCache = undefined;
+  }
+
+  private namespaceName(namespace: string): string {
+    let name = this.namespaceNames.get(namespace);
+    if (name === undefined) this.namespaceNames.set((name = detached(namespace)), name);
+    return name;
+  }
+
+  private containerName(container: string): string {
+    const name = this.containerNames.get(container);
+    if (name !== undefined) return name;
+    const own = detached(container);
+    if (this.containerNames.size < maxSharedContainerNames && own.length <= 253) this.containerNames.set(own, own);
+    return own;
   }
 
   /** Forget a node and its pods at once (deleted, or no longer selected). */
@@ -321,7 +351,7 @@ export class MetricsStore {
   nodeUsage(name: string): NodeUsage | undefined {
     const node = this.nodes.get(name);
     if (node === undefined || !node.hasLast || !node.hasPrev) return undefined;
-    const r = rateBetween(node, node.prev);
+    const r = seriesRate(node, false);
     if (!r.ok) {
       this.onEvent({ kind: 'rate-error', node: name, error: r.error });
       return undefined;
@@ -341,7 +371,7 @@ export class MetricsStore {
     const containers: ContainerUsage[] = [];
     for (const c of pod.containers) if (!c.hasPrev) return undefined;
     for (const c of pod.containers) {
-      const r = rateBetween(c, c.prev, c.prevAtStartTime);
+      const r = seriesRate(c, c.prevAtStartTime);
       if (!r.ok) {
         this.onEvent({ kind: 'rate-error', node: pod.node.name, namespace: pod.namespace, pod: pod.name, container: c.name, error: r.error });
         continue;
