@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -47,11 +48,17 @@ test('TLS sessions are resumed per kubelet; the request carries host, token and 
   t.after(() => server.close());
   const client = new KubeletClient({ caPem: ca.certPem, bearerToken: () => 'tok3n' });
   t.after(() => client.close());
-  for (let i = 0; i < 3; i++) {
+  const get = async (): Promise<void> => {
     const scrape = await client.get(new URL(`https://127.0.0.1:${port}/metrics/resource?x=1`), { decoder: decoder(), timeoutMs: 5000 });
     assert.equal(scrape.containers[0]?.cpuUsageCoreNanoSeconds, 2_500_000_000n);
-  }
+  };
+  for (let i = 0; i < 3; i++) await get();
   assert.deepEqual(reused, [false, true, true]);
+  // New ticket keys (a restarted kubelet): the kept session is refused once, the new one is kept.
+  server.setTicketKeys(randomBytes(48));
+  await get();
+  await get();
+  assert.deepEqual(reused, [false, true, true, false, true]);
   assert.equal(heads[0], `GET /metrics/resource?x=1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer tok3n\r\nConnection: close\r\n\r\n`);
 });
 
