@@ -221,7 +221,7 @@ test('Table and pretty output are unchanged by the cache', () => {
 
 test('random names, labels and scrapes: the cached list is always the reference', () => {
   const str = fc.string({ unit: fc.constantFrom('a', 'z', '0', '-', '.', '<', '>', '&', '"', '\\', '\u2028', 'é', '\ud800', '😀', '\u0001'), minLength: 1, maxLength: 6 });
-  const podArb = fc.record({ ns: fc.constantFrom('a', 'b', 'é', '<'), name: str, node: fc.integer({ min: 0, max: 2 }), labels: fc.dictionary(fc.constantFrom('app', 'tier', '8', 'x<'), str, { maxKeys: 3 }) });
+  const podArb = fc.record({ ns: fc.constantFrom('a', 'b', 'é', '<', '', 'x\u0100'), name: str, node: fc.integer({ min: 0, max: 2 }), labels: fc.dictionary(fc.constantFrom('app', 'tier', '8', 'x<', 'ÿ', '\u2028', '😀'), str, { maxKeys: 3 }) });
   const step = fc.oneof(
     fc.record({ kind: fc.constant('scrape' as const), node: fc.integer({ min: 0, max: 2 }) }),
     fc.record({ kind: fc.constant('place' as const), pod: podArb }),
