@@ -1,6 +1,6 @@
 /** What the server knows about the cluster: nodes to scrape and Running pods to serve. */
 import type { KubeletNode } from '../scraper/address.ts';
-import type { ApiPod } from '../apiserver/metrics-handler.ts';
+import type { ApiPod, SortedPods } from '../apiserver/metrics-handler.ts';
 
 /** A source of nodes (and, from Kubernetes, of Running pods). */
 export interface ClusterView {
@@ -23,4 +23,6 @@ export interface ClusterView {
 export interface PodSource {
   pod(namespace: string, name: string): ApiPod | undefined;
   pods(namespace: string | undefined): Iterable<ApiPod>;
+  /** pods() as a range of an array sorted by namespace then name (lists then skip sorting). */
+  sortedPods?(namespace: string | undefined): SortedPods;
 }

@@ -11,6 +11,7 @@ import { Informer } from '../kube/informer.ts';
 import type { KubeletNode } from '../scraper/address.ts';
 import type { ApiPod } from '../apiserver/metrics-handler.ts';
 import type { ClusterView, PodSource } from './cluster.ts';
+import { SortedPodIndex } from './sorted-pods.ts';
 
 type NodeObj = KubeletNode & { metadata: { name: string; resourceVersion?: string } };
 type PodObj = ApiPod & { metadata: { name: string; namespace: string; resourceVersion?: string } };
@@ -74,11 +75,22 @@ export class KubeClusterView implements ClusterView {
       fieldSelector: 'status.phase=Running', logger: options.logger,
     });
     const pods = this.podInformer;
+    const sorted = new SortedPodIndex<PodObj>();
+    pods.on({
+      onAdd: (p) => sorted.add(p),
+      onUpdate: (old, p) => {
+        sorted.remove(old);
+        sorted.add(p);
+      },
+      onDelete: (p) => sorted.remove(p),
+    });
     this.podSource = {
       pod: (namespace, name) => pods.store.getByName(namespace, name),
-      *pods(namespace) {
-        for (const p of pods.store.list()) if (namespace === undefined || p.namespace === namespace) yield p;
+      pods(namespace) {
+        const { pods: all, from, to } = sorted.sorted(namespace);
+        return all.slice(from, to);
       },
+      sortedPods: (namespace) => sorted.sorted(namespace),
     };
   }
 

@@ -56,7 +56,9 @@ export class MetricsServer {
         const { pods, from, to } = storePods.sorted(ns);
         return pods.slice(from, to);
       },
-      ...(cluster.podSource === undefined ? { sortedPods: (ns: string | undefined) => storePods.sorted(ns) } : {}),
+      ...(cluster.podSource === undefined
+        ? { sortedPods: (ns: string | undefined) => storePods.sorted(ns) }
+        : cluster.podSource.sortedPods === undefined ? {} : { sortedPods: cluster.podSource.sortedPods }),
       nodeUsage: (name) => store.nodeUsage(name),
       podUsage: (ns, name) => store.podUsage(ns, name),
       nodeVersion: (name) => store.nodeVersion(name),

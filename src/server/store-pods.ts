@@ -5,7 +5,9 @@
  * of every pod.
  */
 import { compareGoStrings } from '../lib/go-strings.ts';
+import { namespaceRange } from './sorted-pods.ts';
 import type { ApiPod, SortedPods } from '../apiserver/metrics-handler.ts';
+import type { PodItem } from '../apiserver/item-cache.ts';
 
 /** A stored pod's key: namespace, name and the store's version of its usage. */
 export interface StorePodKey {
@@ -30,24 +32,13 @@ class StorePod implements ApiPod {
   readonly name: string;
   readonly labels = noLabels;
   readonly key: StorePodKey;
+  /** The API's cached item (declared here so every pod object has the same shape from the start). */
+  item: PodItem | undefined = undefined;
   constructor(key: StorePodKey) {
     this.namespace = key.namespace;
     this.name = key.name;
     this.key = key;
   }
-}
-
-/** First index in `pods` whose namespace is not below `namespace` (`strict`: above it). */
-function bound(pods: readonly ApiPod[], namespace: string, strict: boolean): number {
-  let lo = 0;
-  let hi = pods.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const c = compareGoStrings(pods[mid]!.namespace, namespace);
-    if (c < 0 || (strict && c === 0)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Sorted API pods of the store, rebuilt only when the store's pod set changes. */
@@ -64,9 +55,7 @@ export class StorePodIndex {
 
   /** Pods of `namespace` (all when undefined), sorted by namespace then name. */
   sorted(namespace: string | undefined): SortedPods {
-    const all = this.current();
-    if (namespace === undefined) return { pods: all, from: 0, to: all.length };
-    return { pods: all, from: bound(all, namespace, false), to: bound(all, namespace, true) };
+    return namespaceRange(this.current(), namespace);
   }
 
   /**
