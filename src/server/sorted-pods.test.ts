@@ -53,3 +53,19 @@ test('an object added and removed between two reads never shows', () => {
   assert.deepEqual(r.pods.slice(r.from, r.to), [b]);
   assert.equal(index.sorted(undefined).pods, r.pods, 'no events: the same array');
 });
+
+test('without reads the queued events stay bounded by the number of pods', () => {
+  const index = new SortedPodIndex<ApiPod>();
+  let pod: ApiPod = { namespace: 'ns', name: 'p', labels: {} };
+  index.add(pod);
+  for (let i = 0; i < 10_000; i++) {
+    // The same pod updated again and again: one live pod, 20,000 events.
+    const next = { namespace: 'ns', name: 'p', labels: { v: String(i) } };
+    index.remove(pod);
+    index.add(next);
+    pod = next;
+    assert.ok(index.pending() <= 1 + 1024 + 1, `pending ${index.pending()}`);
+  }
+  const r = index.sorted(undefined);
+  assert.deepEqual(r.pods.slice(r.from, r.to), [pod]);
+});

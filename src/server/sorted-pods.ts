@@ -46,11 +46,23 @@ export class SortedPodIndex<T extends ApiPod> {
   /** A pod appeared (a new object: an update is remove(old) + add(new)). */
   add(pod: T): void {
     this.added.push(pod);
+    this.bound();
   }
 
   /** A pod object went away. */
   remove(pod: T): void {
     this.removed.add(pod);
+    this.bound();
+  }
+
+  /** Queued events held in memory; merged once there are as many as pods (nobody reading). */
+  pending(): number {
+    return this.added.length + this.removed.size;
+  }
+
+  private bound(): void {
+    // Without reads (nobody lists pods) the queue would grow with every event forever.
+    if (this.pending() > this.pods.length + 1024) this.current();
   }
 
   /** Pods of `namespace` (all when undefined): a range of an array that is never changed. */
