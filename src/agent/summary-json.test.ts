@@ -27,11 +27,20 @@ test('encodeAgentSummary: edges written as Go writes them', () => {
   assert.match(text, /"process_stats": \{\}/);
 });
 
+test('encodeAgentSummary writes PSI and io itself, -0, tiny and huge averages and totals beyond 2^53 as Go does', () => {
+  const psi = { full: { total: (1n << 64n) - 1n, avg10: 0.5, avg60: -0, avg300: 1e-7 }, some: { total: 2n, avg10: 1e21, avg60: 11.5, avg300: 0 } };
+  const s: Summary = { node: { nodeName: 'n', startTime: 0, cpu: { time: 0, psi }, memory: { time: 0, psi }, io: { time: 0, psi } }, pods: [] };
+  assert.ok(isAgentShaped(s));
+  const text = encodeAgentSummary(s);
+  assert.equal(text, encodeSummary(s));
+  assert.match(text, /"avg60": -0,/);
+  assert.match(text, /"avg300": 1e-7/);
+  assert.match(text, /"total": 18446744073709551615,/);
+  assert.throws(() => encodeAgentSummary({ node: { nodeName: 'n', startTime: 0, io: { time: 0, psi: { ...psi, some: { ...psi.some, avg10: Number.NaN } } } }, pods: [] }), /psi\.some\.avg10/);
+});
+
 test('encodeAgentSummary hands Summaries with fields the agent never writes to encodeSummary', () => {
-  const psi = { full: { total: 1n, avg10: 0.5, avg60: -0, avg300: 1e-7 }, some: { total: 2n, avg10: 0, avg60: 0, avg300: 0 } };
   const shapes: Summary[] = [
-    { node: { nodeName: 'n', startTime: 0, cpu: { time: 0, psi } }, pods: [] },
-    { node: { nodeName: 'n', startTime: 0, io: { time: 0 } }, pods: [] },
     { node: { nodeName: 'n', startTime: 0 }, pods: [{ podRef: { name: 'p', namespace: 'ns', uid: 'u' }, startTime: 0, containers: [], volume: [{ time: 0, name: 'v', volumeHealthStats: { abnormal: true } }] }] },
     { node: { nodeName: 'n', startTime: 0 }, pods: [{ podRef: { name: 'p', namespace: 'ns', uid: 'u' }, startTime: 0, containers: [{ name: 'c', startTime: 0, rootfs: { time: 0 }, userDefinedMetrics: [{ name: 'm', type: 'gauge', units: 'u', time: 0, value: 1.5 }] }] }] },
   ];

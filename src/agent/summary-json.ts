@@ -7,18 +7,22 @@
  * which for 110 pods × 3 containers allocates ~5 MiB of short-lived strings to produce 290 KB;
  * this allocates ~0.6 MiB (the tree and the result) in under half the CPU (1.2 vs 2.7 ms), and the agent renders
  * after every pass, so those megabytes were what grew its heap (see docs/agent.md, "Memory and
- * CPU"). Summaries carrying fields the agent never produces (accelerators, user-defined metrics,
- * PSI, `io`, volume health) go to encodeSummary.
+ * CPU"). PSI and `io` (KubeletPSI, on by default) are written here too, floats as numbers where
+ * V8's text is Go's. Summaries carrying fields the agent never produces (accelerators,
+ * user-defined metrics, volume health) go to encodeSummary.
  */
-import { goQuote, timeText } from '../api/json.ts';
+import { goFloatJson, goQuote, timeText } from '../api/json.ts';
 import type { Time } from '../api/json.ts';
-import type { ContainerStats, CPUStats, FsStats, InterfaceStats, MemoryStats, NetworkStats, NodeStats, PodStats, Summary, SwapStats, VolumeStats } from '../api/stats.ts';
+import type {
+  ContainerStats, CPUStats, FsStats, InterfaceStats, IOStats, MemoryStats, NetworkStats, NodeStats, PodStats, PSIData, PSIStats, Summary, SwapStats, VolumeStats,
+} from '../api/stats.ts';
 import { encodeSummary } from '../api/stats-encode.ts';
 
 /** `JSON.rawJSON` (V8 ≥ 11.4, Node ≥ 21): a value JSON.stringify writes as the given text. Not yet in TypeScript's lib. */
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
 const TWO_64 = 1n << 64n;
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 
 // Strings with anything JSON.stringify might write differently from Go (Go also escapes <, >, &,
 // U+2028, U+2029 and replaces lone surrogates) are quoted by goQuote; the rest pass as they are.
@@ -45,15 +49,34 @@ function wrapped(v: number | undefined): unknown {
   return v !== undefined && v < 0 ? rawJSON((TWO_64 + BigInt(Math.trunc(v))).toString()) : int(v);
 }
 
+/** A float64 as Go writes it: the number itself where JSON.stringify writes the same text (all finite values but -0). */
+function float(v: number, field: string): unknown {
+  return Number.isFinite(v) && !Object.is(v, -0) ? v : rawJSON(goFloatJson(v, field));
+}
+
+function psiData(d: PSIData, field: string): object {
+  // Totals are µs counters, below 2^53 for centuries: plain numbers, no rawJSON object per value.
+  const total = d.total <= maxSafe ? Number(d.total) : rawJSON(d.total.toString());
+  return { total, avg10: float(d.avg10, `${field}.avg10`), avg60: float(d.avg60, `${field}.avg60`), avg300: float(d.avg300, `${field}.avg300`) };
+}
+
+function psi(p: PSIStats | undefined): object | undefined {
+  return p === undefined ? undefined : { full: psiData(p.full, 'psi.full'), some: psiData(p.some, 'psi.some') };
+}
+
+function io(s: IOStats | undefined): object | undefined {
+  return s === undefined ? undefined : { time: time(s.time), psi: psi(s.psi) };
+}
+
 function cpu(c: CPUStats | undefined): object | undefined {
-  return c === undefined ? undefined : { time: time(c.time), usageNanoCores: int(c.usageNanoCores), usageCoreNanoSeconds: int(c.usageCoreNanoSeconds) };
+  return c === undefined ? undefined : { time: time(c.time), usageNanoCores: int(c.usageNanoCores), usageCoreNanoSeconds: int(c.usageCoreNanoSeconds), psi: psi(c.psi) };
 }
 
 function memory(m: MemoryStats | undefined): object | undefined {
   if (m === undefined) return undefined;
   return {
     time: time(m.time), availableBytes: wrapped(m.availableBytes), usageBytes: int(m.usageBytes), workingSetBytes: int(m.workingSetBytes),
-    rssBytes: int(m.rssBytes), pageFaults: int(m.pageFaults), majorPageFaults: int(m.majorPageFaults),
+    rssBytes: int(m.rssBytes), pageFaults: int(m.pageFaults), majorPageFaults: int(m.majorPageFaults), psi: psi(m.psi),
   };
 }
 
@@ -91,7 +114,7 @@ function volume(v: VolumeStats): object {
 }
 
 function container(c: ContainerStats): object {
-  return { name: str(c.name), startTime: time(c.startTime), cpu: cpu(c.cpu), memory: memory(c.memory), rootfs: fs(c.rootfs), logs: fs(c.logs), swap: swap(c.swap) };
+  return { name: str(c.name), startTime: time(c.startTime), cpu: cpu(c.cpu), memory: memory(c.memory), io: io(c.io), rootfs: fs(c.rootfs), logs: fs(c.logs), swap: swap(c.swap) };
 }
 
 function pod(p: PodStats): object {
@@ -103,6 +126,7 @@ function pod(p: PodStats): object {
     containers: p.containers.length === 0 ? null : p.containers.map(container),
     cpu: cpu(p.cpu),
     memory: memory(p.memory),
+    io: io(p.io),
     network: network(p.network),
     volume: p.volume === undefined || p.volume.length === 0 ? undefined : p.volume.map(volume),
     'ephemeral-storage': fs(p['ephemeral-storage']),
@@ -118,6 +142,7 @@ function node(n: NodeStats): object {
     startTime: time(n.startTime),
     cpu: cpu(n.cpu),
     memory: memory(n.memory),
+    io: io(n.io),
     network: network(n.network),
     fs: fs(n.fs),
     runtime: n.runtime === undefined ? undefined : { imageFs: fs(n.runtime.imageFs), containerFs: fs(n.runtime.containerFs) },
@@ -127,16 +152,14 @@ function node(n: NodeStats): object {
 }
 
 function plainContainer(c: ContainerStats): boolean {
-  return c.io === undefined && c.accelerators === undefined && c.userDefinedMetrics === undefined
-    && c.cpu?.psi === undefined && c.memory?.psi === undefined;
+  return c.accelerators === undefined && c.userDefinedMetrics === undefined;
 }
 
 /** Does the Summary hold only fields the agent produces (the ones this writer knows)? */
 export function isAgentShaped(s: Summary): boolean {
   const n = s.node;
-  if (n.io !== undefined || n.cpu?.psi !== undefined || n.memory?.psi !== undefined || !(n.systemContainers ?? []).every(plainContainer)) return false;
-  return s.pods.every((p) => p.io === undefined && (p.volume ?? []).every((v) => v.volumeHealthStats === undefined) && p.cpu?.psi === undefined
-    && p.memory?.psi === undefined && p.containers.every(plainContainer));
+  if (!(n.systemContainers ?? []).every(plainContainer)) return false;
+  return s.pods.every((p) => (p.volume ?? []).every((v) => v.volumeHealthStats === undefined) && p.containers.every(plainContainer));
 }
 
 /** The `/stats/summary` body of `s`, identical to encodeSummary(s). */

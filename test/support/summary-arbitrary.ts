@@ -1,12 +1,12 @@
 /**
  * fast-check arbitraries of Summaries shaped like the agent's (the fields summary.ts fills, with
  * any of them missing), for the tests that hold the agent's fast writers to the reference
- * encoders: hostile names (quotes, `<>&`, controls, U+2028, lone surrogates, astral characters),
+ * encoders: PSI and `io` with any finite average, hostile names (quotes, `<>&`, controls, U+2028, lone surrogates, astral characters),
  * counters beyond 2^53, wrapped `availableBytes`, null times, pods without containers, and pods
  * or containers sharing a name.
  */
 import fc from 'fast-check';
-import type { ContainerStats, CPUStats, FsStats, MemoryStats, NetworkStats, NodeStats, PodStats, Summary, SwapStats, VolumeStats } from '../../src/api/stats.ts';
+import type { ContainerStats, CPUStats, FsStats, IOStats, MemoryStats, NetworkStats, NodeStats, PodStats, PSIStats, Summary, SwapStats, VolumeStats } from '../../src/api/stats.ts';
 
 const names = fc.oneof(
   fc.constantFrom('app', 'sidecar', 'eth0', 'kube-system', 'pod-a', ''),
@@ -20,9 +20,14 @@ const gauge = fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }), fc.double({ min: 0,
 const signed = fc.oneof(gauge, fc.integer({ min: -(2 ** 40), max: -1 }));
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined });
 
-const cpu: fc.Arbitrary<CPUStats> = fc.record({ time: timeMs, usageNanoCores: opt(fc.nat()), usageCoreNanoSeconds: opt(u64) }, { requiredKeys: ['time'] });
+// PSI averages: percentages as the kernel prints them, and any finite double (-0, 1e-7, 1e21 write differently in Go).
+const percent = fc.oneof(fc.integer({ min: 0, max: 10000 }).map((c) => c / 100), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-0, 1e-7, 1e21, 5e-324));
+const psiData = fc.record({ total: u64, avg10: percent, avg60: percent, avg300: percent });
+const psi: fc.Arbitrary<PSIStats> = fc.record({ full: psiData, some: psiData });
+const io: fc.Arbitrary<IOStats> = fc.record({ time: timeMs, psi: opt(psi) }).map(defined);
+const cpu: fc.Arbitrary<CPUStats> = fc.record({ time: timeMs, usageNanoCores: opt(fc.nat()), usageCoreNanoSeconds: opt(u64), psi: opt(psi) }, { requiredKeys: ['time'] });
 const memory: fc.Arbitrary<MemoryStats> = fc.record(
-  { time: timeMs, availableBytes: opt(signed), usageBytes: opt(gauge), workingSetBytes: opt(gauge), rssBytes: opt(gauge), pageFaults: opt(u64), majorPageFaults: opt(u64) },
+  { time: timeMs, availableBytes: opt(signed), usageBytes: opt(gauge), workingSetBytes: opt(gauge), rssBytes: opt(gauge), pageFaults: opt(u64), majorPageFaults: opt(u64), psi: opt(psi) },
   { requiredKeys: ['time'] },
 );
 const swap: fc.Arbitrary<SwapStats> = fc.record({ time: timeMs, swapAvailableBytes: opt(signed), swapUsageBytes: opt(gauge) }, { requiredKeys: ['time'] });
@@ -40,7 +45,7 @@ function defined<T extends object>(o: T): T {
 }
 
 const container: fc.Arbitrary<ContainerStats> = fc.record({
-  name: names, startTime: timeMs, cpu: opt(cpu), memory: opt(memory), rootfs: opt(fs), logs: opt(fs), swap: opt(swap),
+  name: names, startTime: timeMs, cpu: opt(cpu), memory: opt(memory), io: opt(io), rootfs: opt(fs), logs: opt(fs), swap: opt(swap),
 }).map(defined);
 
 const volume: fc.Arbitrary<VolumeStats> = fc.record({ fs, name: opt(names), pvcRef: opt(fc.record({ name: names, namespace: names })) })
@@ -52,6 +57,7 @@ const pod: fc.Arbitrary<PodStats> = fc.record({
   containers: fc.array(container, { maxLength: 3 }),
   cpu: opt(cpu),
   memory: opt(memory),
+  io: opt(io),
   network: opt(network),
   volume: opt(fc.array(volume, { maxLength: 3 })),
   'ephemeral-storage': opt(fs),
@@ -65,6 +71,7 @@ const node: fc.Arbitrary<NodeStats> = fc.record({
   startTime: timeMs,
   cpu: opt(cpu),
   memory: opt(memory),
+  io: opt(io),
   network: opt(network),
   fs: opt(fs),
   runtime: opt(fc.record({ imageFs: opt(fs), containerFs: opt(fs) }).map(defined)),
