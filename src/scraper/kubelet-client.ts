@@ -88,6 +88,12 @@ export class KubeletClient {
   private readonly sessions = new Map<string, { session: Buffer; atMs: number }>();
   /** Sockets of requests in flight, destroyed by close(). */
   private readonly open = new Set<Socket>();
+  /**
+   * The requests to cancel when a signal aborts: one listener per signal rather than one per
+   * request, as EventTarget looks through every listener of a signal (for duplicates) on each
+   * add, which with a tick's hundreds of requests in flight cost ~3% of the scrape CPU.
+   */
+  private readonly cancellers = new WeakMap<AbortSignal, Set<() => void>>();
 
   constructor(options: KubeletClientOptions = {}) {
     // Connections are closed after every scrape and TLS sessions resumed, instead of keeping a
@@ -127,7 +133,7 @@ export class KubeletClient {
       const finish = (): void => {
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        if (signal !== undefined) this.cancellers.get(signal)?.delete(onAbort);
         if (socket !== undefined) {
           // Destroyed rather than ended: the response is complete (or abandoned), and a graceful
           // TLS close would cost a close_notify record and another round of callbacks.
@@ -149,7 +155,7 @@ export class KubeletClient {
         fail(new Error('timeout'));
       }, timeoutMs);
       if (signal?.aborted === true) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal !== undefined) this.onAbort(signal, onAbort);
 
       const isHttps = url.protocol === 'https:';
       if (!isHttps && url.protocol !== 'http:') return fail(new Error(`unsupported scheme ${url.protocol}`));
@@ -242,6 +248,20 @@ export class KubeletClient {
       socket.on('close', () => fail(new Error('connection closed')));
       socket.write(request, 'latin1');
     });
+  }
+
+  private onAbort(signal: AbortSignal, cancel: () => void): void {
+    let set = this.cancellers.get(signal);
+    if (set === undefined) {
+      const pending = new Set<() => void>();
+      set = pending;
+      this.cancellers.set(signal, pending);
+      signal.addEventListener('abort', () => {
+        for (const c of [...pending]) c();
+        pending.clear();
+      }, { once: true });
+    }
+    set.add(cancel);
   }
 
   /** Abort every request in flight. */

@@ -150,6 +150,13 @@ test('pods vanish with the scrape that no longer reports them, and move between 
   s.storeNode(scrape(T + 2, 1n, [container('q', 'c', T + 2, 1n, 1)], 'n2'), T + 2);
   s.storeNode(scrape(T + 3, 1n, [], 'n1'), T + 3);
   assert.deepEqual(s.podKeys().map((k) => k.name), ['q']);
+  // Back to n1, listed as n1 listed it before: the pod is n1's again, and n2 no longer has it.
+  s.storeNode(scrape(T + 4, 1n, [container('q', 'c', T + 4, 1n, 1)], 'n1'), T + 4);
+  assert.equal(s.nodePodCount('n1'), 1);
+  assert.equal(s.nodePodCount('n2'), 0);
+  s.storeNode(scrape(T + 5, 1n, [container('q', 'c', T + 5, 1n, 1)], 'n2'), T + 5);
+  s.storeNode(scrape(T + 6, 1n, [container('q', 'c', T + 6, 1n, 1)], 'n1'), T + 6);
+  assert.deepEqual([s.nodePodCount('n1'), s.nodePodCount('n2'), s.podKeys().length], [1, 0, 1]);
 });
 
 test('zero working set is served; duplicate containers keep the first', () => {
