@@ -145,6 +145,8 @@ export interface ServerStats {
   cpuUs: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** V8 heap reserved (heapTotal). */
+  heapTotalBytes: number;
 }
 
 /** One "Scrape finished" line of the server's log. */
@@ -175,8 +177,10 @@ export interface ServerProcess {
 export async function startServer(o: { dir: string; nodesFile: string; client: ApiClientCert; args?: string[] }): Promise<ServerProcess> {
   const port = await freePort();
   // KUBEMETER_BENCH_CPU_PROF=DIR writes a V8 CPU profile of the server there (to find hot spots).
+  // KUBEMETER_BENCH_SERVER_NODE_FLAGS="--trace-gc …" adds Node/V8 flags to the server (to try them).
   const args = [
-    ...(process.env.KUBEMETER_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.KUBEMETER_BENCH_CPU_PROF] : []), '--expose-gc', join(repo, 'bench', 'server-harness.ts'),
+    ...(process.env.KUBEMETER_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.KUBEMETER_BENCH_CPU_PROF] : []),
+    ...(process.env.KUBEMETER_BENCH_SERVER_NODE_FLAGS ? process.env.KUBEMETER_BENCH_SERVER_NODE_FLAGS.split(' ').filter((f) => f !== '') : []), '--expose-gc', join(repo, 'bench', 'server-harness.ts'),
     '--nodes-file', o.nodesFile, '--kubelet-insecure-tls', '--secure-port', String(port), '--bind-address', '127.0.0.1',
     '--cert-dir', join(o.dir, 'server-certs'), '--client-ca-file', o.client.caFile, '--logging-format', 'json', '--v', '2',
     ...(o.args ?? []),
@@ -185,7 +189,7 @@ export async function startServer(o: { dir: string; nodesFile: string; client: A
   let nextId = 1;
   const waiting = new Map<number, (s: ServerStats) => void>();
   child.on('message', (m: { id: number; cpu: { user: number; system: number }; mem: NodeJS.MemoryUsage }) => {
-    waiting.get(m.id)?.({ cpuUs: m.cpu.user + m.cpu.system, rssBytes: m.mem.rss, heapUsedBytes: m.mem.heapUsed });
+    waiting.get(m.id)?.({ cpuUs: m.cpu.user + m.cpu.system, rssBytes: m.mem.rss, heapUsedBytes: m.mem.heapUsed, heapTotalBytes: m.mem.heapTotal });
     waiting.delete(m.id);
   });
   const stats = (opts: { gc?: boolean } = {}): Promise<ServerStats> => new Promise((resolvePromise, reject) => {
