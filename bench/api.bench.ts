@@ -135,7 +135,11 @@ export const suite: BenchSuite = {
               target: '≥ 1× list-all (cost proportional to the namespace)', met: nsPodsPerSecond >= allPodsPerSecond, note: 'requests per second × pods per list',
             },
             { name: 'get one pod: p50', value: med('get', 'p50'), unit: 'ms', note: `32 connections, ${med('get', 'requestsPerSecond').toFixed(0)} requests/s` },
-            { name: 'get one pod: p99', value: med('get', 'p99'), unit: 'ms', target: '< 10 ms', met: med('get', 'p99') < 10 },
+            {
+              name: 'get one pod: p99', value: med('get', 'p99'), unit: 'ms', target: '< 10 ms', met: med('get', 'p99') < 10,
+              note: 'per-run p50s in the log: a run that meets a scrape cycle (3,000 nodes decoded within seconds every 60 s) queues gets behind it; ' +
+                'verifying the client certificate on every request is about half of a get\'s CPU, the handler a few percent',
+            },
             ...itemCacheFigures(await probeItemCache(nodes)),
           ];
         } finally {
