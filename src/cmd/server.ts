@@ -18,6 +18,7 @@ import { NodesFileView } from '../server/nodes-file.ts';
 import { KubeClusterView } from '../server/kube-view.ts';
 import { MetricsServer } from '../server/server.ts';
 import { resolveAuthSources } from '../server/auth-sources.ts';
+import { tuneHeapForServer } from '../server/heap-tuning.ts';
 import type { ClusterView } from '../server/cluster.ts';
 import { parseServerFlags, serverFlags, type ServerFlags } from './server-flags.ts';
 import { packageVersion } from './version.ts';
@@ -102,6 +103,7 @@ async function serve(f: ServerFlags, logger: Logger): Promise<number> {
 
 /** Entry point of `kubemeter server`. */
 export async function run(args: string[]): Promise<number> {
+  tuneHeapForServer();
   let f: ServerFlags | 'help';
   try {
     f = parseServerFlags(args);
