@@ -176,7 +176,7 @@ export class DelegatingAuthenticator {
     if (!v.ok) return { error: `verifying certificate SN=${leaf.serialNumber} failed: ${v.error}` };
     const { commonName, organizations } = subjectOf(leaf);
     if (commonName === '') return undefined;
-    return { user: { name: commonName, uid: '', groups: organizations, extra: {} } };
+    return { user: { name: commonName, uid: '', groups: [...organizations], extra: {} } };
   }
 
   private async token(req: AuthenticationRequest, signal: AbortSignal | undefined): Promise<Step> {

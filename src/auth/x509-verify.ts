@@ -50,12 +50,24 @@ function allowsClientAuth(c: X509Certificate): boolean {
   return eku === undefined || eku.length === 0 || eku.includes(CLIENT_AUTH) || eku.includes(ANY_USAGE);
 }
 
+// Certificates are immutable, so whether one signed another is computed once per pair. The
+// objects are cached per TLS socket and per CA pool load, so a keep-alive or HTTP/2 client pays the
+// signature check on its first request only (it was half of the server's CPU under a get load).
+const signatures = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+
 function signedBy(child: X509Certificate, parent: X509Certificate): boolean {
+  let byParent = signatures.get(child);
+  const known = byParent?.get(parent);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
-    return child.checkIssued(parent) && child.verify(parent.publicKey);
+    ok = child.checkIssued(parent) && child.verify(parent.publicKey);
   } catch {
-    return false;
+    ok = false;
   }
+  if (byParent === undefined) signatures.set(child, (byParent = new WeakMap()));
+  byParent.set(parent, ok);
+  return ok;
 }
 
 /**
@@ -88,13 +100,27 @@ export function verifyClientCertificate(leaf: X509Certificate, intermediates: re
   return { ok: false, error: 'x509: certificate signed by unknown authority' };
 }
 
-/** Subject fields Kubernetes reads: CN is the user, O the groups. */
-export function subjectOf(cert: X509Certificate): { commonName: string; organizations: string[] } {
+/** A certificate's subject as Kubernetes reads it. */
+export interface Subject {
+  readonly commonName: string;
+  readonly organizations: readonly string[];
+}
+
+const subjects = new WeakMap<X509Certificate, Subject>();
+
+/** Subject fields Kubernetes reads: CN is the user, O the groups (parsed once per certificate object). */
+export function subjectOf(cert: X509Certificate): Subject {
+  let s = subjects.get(cert);
+  if (s === undefined) subjects.set(cert, (s = Object.freeze(parseSubject(cert))));
+  return s;
+}
+
+function parseSubject(cert: X509Certificate): Subject {
   const legacy = cert.toLegacyObject().subject as Record<string, string | string[] | undefined> | undefined;
   const cn = legacy?.['CN'];
   const o = legacy?.['O'];
   return {
     commonName: Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? ''),
-    organizations: o === undefined ? [] : Array.isArray(o) ? o : [o],
+    organizations: Object.freeze(o === undefined ? [] : Array.isArray(o) ? [...o] : [o]),
   };
 }
