@@ -138,7 +138,7 @@ export const suite: BenchSuite = {
             {
               name: 'get one pod: p99', value: med('get', 'p99'), unit: 'ms', target: '< 10 ms', met: med('get', 'p99') < 10,
               note: 'per-run p50s in the log: a run that meets a scrape cycle (3,000 nodes decoded within seconds every 60 s) queues gets behind it; ' +
-                'verifying the client certificate on every request is about half of a get\'s CPU, the handler a few percent',
+                'the client certificate\'s chain is checked once per connection\'s certificate, not per request',
             },
             ...itemCacheFigures(await probeItemCache(nodes)),
           ];
