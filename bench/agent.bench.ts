@@ -4,8 +4,9 @@
  * the floor — a plain loop that only reads the same files and lists the same directories, the
  * least any collector must pay — as a ratio; `/stats/summary` latency for 110 pods (right after a
  * pass, when it is rendered, and cached); and the resident memory of a running `kubemeter agent`
- * after its first pass and after 100, next to a bare Node HTTP server, with the CPU its heap
- * compactions cost to keep it there.
+ * after its first pass and after 100 (read-only port; secure port with a CRI runtime answering),
+ * next to bare Node HTTP and HTTPS servers, with the CPU its forced heap compactions cost and the
+ * CPU of the whole process per pass (every thread, every collection included).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,8 @@ import type { CgroupMounts } from '../src/cgroup/mounts.ts';
 import { cgroupDir, readCgroupMounts } from '../src/cgroup/mounts.ts';
 import { OpenFileCache } from '../src/cgroup/read-file.ts';
 import { createCgroupReader } from '../src/cgroup/reader.ts';
-import { createCertificateAuthority } from '../src/auth/x509-gen.ts';
+import { createCertificateAuthority, issueCertificate } from '../src/auth/x509-gen.ts';
+import { startFixtureCri } from './cri-server.ts';
 import { writeGeneratedHost } from '../test/support/agent-fixtures.ts';
 import { median, sink } from './measure.ts';
 import type { BenchContext, BenchResult, BenchSuite } from './types.ts';
@@ -269,6 +271,21 @@ interface RssFigures {
   /** Passes after which the heap was compacted. */
   compactions: number;
   passes: number;
+  /** CPU of the whole agent process (every thread: passes, scrapes, V8's own and forced collections) per pass from the first pass to the last, ms. */
+  processCpuMs: number;
+  /** The last RSS split into file-backed pages (mostly the node binary's code and data) and anonymous memory, MiB. */
+  fileMiB: number;
+  anonMiB: number;
+}
+
+/** CPU (user+system, all threads) of process `pid` so far, ms, and its RSS split, from /proc. */
+function procFigures(pid: number): { cpuMs: number; fileMiB: number; anonMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond, fileMiB: kib('RssFile') / 1024, anonMiB: kib('RssAnon') / 1024 };
 }
 
 /**
@@ -298,6 +315,7 @@ async function agentRss(main: string, dir: string, extraArgs: string[], ctx: Ben
       await sleep(25);
     }
     const first = await own();
+    const firstProc = procFigures(child.pid!);
     let now = first;
     for (let i = 0; now.passes < 100 && i < 1000; i++) {
       sink.value = await (await fetch(`${base}/stats/summary`)).text();
@@ -305,10 +323,13 @@ async function agentRss(main: string, dir: string, extraArgs: string[], ctx: Ben
       await sleep(200);
       now = await own();
     }
-    ctx.log(`agent RSS ${first.rssMiB.toFixed(1)} MiB after pass ${first.passes}, ${now.rssMiB.toFixed(1)} MiB after ${now.passes}; ${now.compactions} heap compactions (${extraArgs.join(' ')})`);
+    const lastProc = procFigures(child.pid!);
+    const processCpuMs = (lastProc.cpuMs - firstProc.cpuMs) / Math.max(1, now.passes - first.passes);
+    ctx.log(`agent RSS ${first.rssMiB.toFixed(1)} MiB after pass ${first.passes}, ${now.rssMiB.toFixed(1)} MiB after ${now.passes} (${lastProc.fileMiB.toFixed(1)} file-backed, ${lastProc.anonMiB.toFixed(1)} anonymous); ${now.compactions} heap compactions; process CPU ${processCpuMs.toFixed(1)} ms per pass (${extraArgs.join(' ')})`);
     return {
       firstMiB: first.rssMiB, hundredMiB: now.rssMiB, passes: now.passes, compactions: now.compactions,
       passCpuMs: (now.passCpuS / now.passes) * 1000, compactionCpuMs: (now.compactionCpuS / now.passes) * 1000,
+      processCpuMs, fileMiB: lastProc.fileMiB, anonMiB: lastProc.anonMiB,
     };
   } finally {
     child.kill('SIGTERM');
@@ -338,13 +359,61 @@ async function bareServerRss(): Promise<number> {
   }
 }
 
-function rssResults(label: string, f: RssFigures, bareMiB: number, note: string): BenchResult[] {
+/**
+ * RSS of a bare Node HTTPS server (HTTP/2 with HTTP/1.1, client certificates requested, as the
+ * agent's secure port) after 40 requests: the floor of any Node process serving TLS here.
+ */
+async function bareSecureServerRss(dir: string): Promise<number> {
+  const ca = createCertificateAuthority({ commonName: 'bench-bare-ca' });
+  const leaf = issueCertificate(ca, { commonName: 'bench-bare', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  writeFileSync(join(dir, 'bare.key'), leaf.keyPem);
+  writeFileSync(join(dir, 'bare.crt'), leaf.certPem);
+  writeFileSync(join(dir, 'bare-ca.crt'), ca.certPem);
+  const port = await freePort();
+  const file = (name: string): string => `fs.readFileSync(${JSON.stringify(join(dir, name))})`;
+  const code = `const fs = process.getBuiltinModule('node:fs');
+    const s = process.getBuiltinModule('node:http2').createSecureServer({ key: ${file('bare.key')}, cert: ${file('bare.crt')}, ca: ${file('bare-ca.crt')}, requestCert: true, rejectUnauthorized: false, allowHTTP1: true },
+      (q, r) => r.end(String(process.memoryUsage().rss)));
+    s.listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
+  const https = process.getBuiltinModule('node:https');
+  const get = (): Promise<string | undefined> => new Promise((resolve) => {
+    https.get({ host: '127.0.0.1', port, rejectUnauthorized: false, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    }).once('error', () => resolve(undefined));
+  });
+  try {
+    let rss = Number.NaN;
+    for (let i = 0; i < 400; i++) {
+      if (await get() !== undefined) {
+        for (let j = 0; j < 40; j++) rss = Number(await get());
+        break;
+      }
+      await sleep(25);
+    }
+    return rss / 2 ** 20;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+function rssResults(label: string, f: RssFigures, bare: { name: string; mib: number }, note: string): BenchResult[] {
   return [
-    { name: `agent RSS after the first pass, ${label}`, value: f.firstMiB, unit: 'MiB', ratio: { value: f.firstMiB / bareMiB, against: 'bare Node HTTP server' }, target: '≤ 60 MiB', met: f.firstMiB <= 60, note },
-    { name: `agent RSS after 100 passes, ${label}`, value: f.hundredMiB, unit: 'MiB', ratio: { value: f.hundredMiB / bareMiB, against: 'bare Node HTTP server' }, target: '≤ 60 MiB', met: f.hundredMiB <= 60, note: 'passes every 100 ms, /stats/summary and /metrics/resource scraped between them' },
+    { name: `agent RSS after the first pass, ${label}`, value: f.firstMiB, unit: 'MiB', ratio: { value: f.firstMiB / bare.mib, against: bare.name }, target: '≤ 60 MiB', met: f.firstMiB <= 60, note },
+    {
+      name: `agent RSS after 100 passes, ${label}`, value: f.hundredMiB, unit: 'MiB', ratio: { value: f.hundredMiB / bare.mib, against: bare.name }, target: '≤ 60 MiB', met: f.hundredMiB <= 60,
+      note: `passes every 100 ms, /stats/summary and /metrics/resource scraped between them; ${f.fileMiB.toFixed(1)} MiB file-backed (the node binary's pages), ${f.anonMiB.toFixed(1)} MiB anonymous (heap, malloc, stacks)`,
+    },
     {
       name: `heap compaction CPU per pass, ${label}`, value: f.compactionCpuMs, unit: 'ms CPU', ratio: { value: f.compactionCpuMs / f.passCpuMs, against: 'the pass in the same agent' },
-      note: `${f.compactions} compactions after ${f.passes} passes (pass ${f.passCpuMs.toFixed(1)} ms CPU there); the price of the RSS above, not part of the pass figures`,
+      note: `${f.compactions} forced compactions after ${f.passes} passes (pass ${f.passCpuMs.toFixed(1)} ms CPU there), as the agent's /metrics counts them: the price of the RSS above, not part of the pass figures`,
+    },
+    {
+      name: `agent process CPU per pass, ${label}`, value: f.processCpuMs, unit: 'ms CPU', ratio: { value: f.processCpuMs / f.passCpuMs, against: 'the pass in the same agent' },
+      note: 'every thread of the agent from its first pass to its last, divided by the passes: the pass, its forced compaction, V8\'s own collections and the scrapes between passes',
     },
   ];
 }
@@ -354,7 +423,7 @@ export const suite: BenchSuite = {
   name: 'agent',
   title: 'Agent housekeeping',
   description:
-    'One housekeeping pass of `kubemeter agent` over 110 pods × 3 containers, in CPU milliseconds (median), next to a plain loop that only lists the same directories and reads the same files with one open/read/close each (the floor); `/stats/summary` latency for 110 pods right after a pass (rendered) and again (cached); resident memory of the compiled agent after its first pass and after 100 passes, next to a bare Node HTTP server on the same Node binary, and the CPU of the heap compactions that keep it there.',
+    'One housekeeping pass of `kubemeter agent` over 110 pods × 3 containers, in CPU milliseconds (median), next to a plain loop that only lists the same directories and reads the same files with one open/read/close each (the floor); `/stats/summary` latency for 110 pods right after a pass (rendered) and again (cached); resident memory of the compiled agent after its first pass and after 100 passes (read-only port; secure port with a CRI runtime answering over gRPC), next to bare Node HTTP and HTTPS servers on the same Node binary, with the CPU of the forced heap compactions that keep it there and the CPU of the whole agent process per pass (every thread: pass, compactions, V8\'s own collections, scrapes).',
   async run(ctx) {
     const pods = ctx.quick ? 5 : 110;
     const containers = ctx.quick ? 1 : 3;
@@ -379,13 +448,22 @@ export const suite: BenchSuite = {
         try {
         const bare = await bareServerRss();
         out.push({ name: 'bare Node HTTP server RSS (baseline)', value: bare, unit: 'MiB', note: 'the same Node binary serving 40 requests: what any Node process with an HTTP port costs on this machine' });
+        const bareSecure = await bareSecureServerRss(dir);
+        out.push({ name: 'bare Node HTTPS server RSS (baseline)', value: bareSecure, unit: 'MiB', note: 'HTTP/2 and HTTP/1.1 over TLS, client certificates requested, 40 requests: the floor of any Node process with the secure port' });
         const readOnly = await agentRss(main, dir, ['--port=0'], ctx);
-        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, bare, 'compiled kubemeter agent, read-only port only'));
+        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, { name: 'bare Node HTTP server', mib: bare }, 'compiled kubemeter agent, read-only port only'));
         const ca = createCertificateAuthority({ commonName: 'bench-ca' });
         writeFileSync(join(dir, 'ca.crt'), ca.certPem);
-        const full = await agentRss(main, dir, [`--port=${await freePort()}`, `--cert-dir=${join(dir, 'pki')}`, '--node-ip=127.0.0.1', `--client-ca-file=${join(dir, 'ca.crt')}`,
-          '--authorization-mode=AlwaysAllow', `--container-runtime-endpoint=unix://${join(dir, 'no-cri.sock')}`], ctx);
-        out.push(...rssResults(`${pods} pods, secure port + CRI client`, full, bare, 'HTTPS port (self-signed certificate, TLS/auth stack) and gRPC loaded; the CRI socket does not answer'));
+        const socket = join(dir, 'cri.sock');
+        const stopCri = await startFixtureCri(socket, pods, containers);
+        try {
+          const full = await agentRss(main, dir, [`--port=${await freePort()}`, `--cert-dir=${join(dir, 'pki')}`, '--node-ip=127.0.0.1', `--client-ca-file=${join(dir, 'ca.crt')}`,
+            '--authorization-mode=AlwaysAllow', `--container-runtime-endpoint=unix://${socket}`], ctx);
+          out.push(...rssResults(`${pods} pods, secure port + CRI client`, full, { name: 'bare Node HTTPS server', mib: bareSecure },
+            'HTTPS port (self-signed certificate, TLS/auth stack) and the gRPC CRI client, answered by a CRI server with the same pods'));
+        } finally {
+          stopCri();
+        }
         } finally {
           rmSync(distDir, { recursive: true, force: true });
         }
