@@ -8,8 +8,11 @@
  *
  * Measured with the compiled agent on the 110-pod fixture, passes every 100 ms with scrapes
  * between them, RSS after 100 passes: 65-70 MiB without it, 58-59 MiB with a 1 MiB slack. One
- * compaction costs 17-21 ms of CPU (~12 ms wall) on a ~7 MiB live heap; at that rate the heap
- * grows past the slack after nearly every pass (see docs/agent.md, "Memory and CPU").
+ * compaction costs 20-28 ms of CPU (~12 ms wall) on a ~7 MiB live heap; at that rate the heap
+ * grows past the slack after nearly every pass. Cheaper triggers were measured and do worse per
+ * MiB: a regular full GC gives few pages back (65-66 MiB), and a last-resort collection only when
+ * RSS grew 3-4 MiB saves a quarter to a half of the CPU for 1-3 MiB more RSS, while a smaller RSS
+ * slack compacts after every pass anyway (see docs/agent.md, "Memory and CPU").
  */
 
 /** Options of the HeapCompactor. */
