@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { KubeletClient } from './kubelet-client.ts';
 import { scrapeAll, startSpreadMs, type ScrapeOutcome } from './scraper.ts';
 import { kubeletUrl, type KubeletNode } from './address.ts';
@@ -107,4 +109,23 @@ test('kubelet URLs follow address preference, ports, IPv6 and the path annotatio
   assert.throws(() => kubeletUrl(node, { ...o, preferredAddressTypes: ['ExternalIP'] }), /no address matched types \[ExternalIP\]/);
   assert.equal(startSpreadMs(10), 80);
   assert.equal(startSpreadMs(10_000), 4000);
+});
+
+test('the post-quantum hybrid key exchange is offered first, and kubelets that only know X25519 or P-256 still answer', async (t) => {
+  const pki = createTestPki();
+  t.after(() => pki.cleanup());
+  const ca = pki.ca('kubelet-ca');
+  const serving = pki.issue(ca, { commonName: 'node-1', ipAddresses: ['127.0.0.1'], usage: 'server' });
+  const page = '# HELP scrape_error [ALPHA] 1 if there was an error while getting container metrics, 0 otherwise\n# TYPE scrape_error gauge\nscrape_error 0\n';
+  const groups = ['X25519MLKEM768', 'X25519', 'P-256'];
+  const servers = await Promise.all(groups.map((group) => new Promise<https.Server>((resolve) => {
+    const s = https.createServer({ cert: serving.certPem, key: serving.keyPem, ecdhCurve: group, minVersion: 'TLSv1.3' }, (_req, res) => res.end(page));
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  t.after(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
+  const client = new KubeletClient({ caPem: ca.certPem });
+  t.after(() => client.close());
+  const urls = servers.map((s, i) => ({ node: `n${i}-${groups[i]!}`, url: `https://127.0.0.1:${(s.address() as AddressInfo).port}/metrics/resource` }));
+  const outcomes = await run(client, urls);
+  assert.deepEqual(outcomes.map((o) => [o.node, o.ok ? 'ok' : o.error]), urls.map((u) => [u.node, 'ok']));
 });
