@@ -24,6 +24,7 @@ import { createCgroupReader } from '../src/cgroup/reader.ts';
 import { createCertificateAuthority, issueCertificate } from '../src/auth/x509-gen.ts';
 import { startFixtureCri } from './cri-server.ts';
 import { writeGeneratedHost } from '../test/support/agent-fixtures.ts';
+import { freePort } from '../test/support/free-port.ts';
 import { median, sink } from './measure.ts';
 import type { BenchContext, BenchResult, BenchSuite } from './types.ts';
 
@@ -251,13 +252,6 @@ function buildDist(outDir: string): string {
   return join(outDir, 'cmd/main.js');
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
 
 interface RssFigures {
   /** RSS right after the first pass, MiB. */

@@ -7,11 +7,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCertificateAuthority, issueCertificate } from '../src/auth/x509-gen.ts';
+import { freePort } from '../test/support/free-port.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const main = join(repo, 'src', 'cmd', 'main.ts');
@@ -127,18 +127,6 @@ export function adminClient(dir: string): ApiClientCert {
   return { caFile, certPem: c.certPem, keyPem: c.keyPem };
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => resolvePromise(port));
-    });
-  });
-}
 
 /** CPU (µs) and memory (bytes) of the server process, as it reports them. */
 export interface ServerStats {

@@ -27,8 +27,9 @@ import { SelfMetrics } from '../src/apiserver/self-metrics.ts';
 import { parseExposition } from '../src/lib/promtext/parse.ts';
 import type { Family } from '../src/lib/promtext/types.ts';
 import { v2Systemd, writeStandaloneHost, writeV2SystemdHost } from './support/agent-fixtures.ts';
+import { freePort } from './support/free-port.ts';
 import {
-  activeTargets, freePort, ingestionErrorCounters, ownCounters, prometheusInstalled, promtoolCheckMetrics, querySamples,
+  activeTargets, ingestionErrorCounters, ownCounters, prometheusInstalled, promtoolCheckMetrics, querySamples,
   startPrometheus, type StoredSeries, type Target,
 } from './support/prometheus.ts';
 

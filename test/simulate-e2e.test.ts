@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCertificateAuthority, issueCertificate } from '../src/auth/x509-gen.ts';
 import { faultKinds } from '../src/sim/faults.ts';
 import { faultLabel } from '../src/sim/nodes-file.ts';
+import { freePort } from './support/free-port.ts';
 
 const main = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'src', 'cmd', 'main.ts');
 
@@ -34,14 +34,6 @@ function stop(c: ChildProcess): Promise<void> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
 
 async function until<T>(what: string, deadlineMs: number, fn: () => Promise<T | undefined>): Promise<T> {
   const end = Date.now() + deadlineMs;

@@ -9,15 +9,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { writeGeneratedHost } from '../../test/support/agent-fixtures.ts';
+import { agentModuleLoads } from '../../test/support/agent-loads.ts';
+import { freePort } from '../../test/support/free-port.ts';
 
 const srcDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -63,13 +62,6 @@ function staticGraph(entry: string): { files: Set<string>; external: Map<string,
   return { files, external };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('the import reader sees executed imports and skips type-only ones', () => {
   const text = [
@@ -94,36 +86,10 @@ test('agent: a running read-only agent loads none of them', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubemeter-agent-imports-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeGeneratedHost(dir, 3, 2);
-  // The child records every module it loads, runs the agent until its first pass is served,
+  // The child records every module it loads, runs the agent until its read-only port answers,
   // stops it as SIGTERM would, and prints what it loaded.
-  const script = `
-    const { registerHooks } = process.getBuiltinModule('node:module');
-    const loaded = [];
-    registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
-    const { run } = await import(${JSON.stringify(join(srcDir, 'cmd', 'agent.ts'))});
-    const done = run(process.argv.slice(1));
-    const net = process.getBuiltinModule('node:net');
-    const port = Number(process.argv[process.argv.indexOf('--read-only-port') + 1]);
-    for (let i = 0; i < 400; i++) {
-      const up = await new Promise((r) => net.connect(port, '127.0.0.1').once('connect', function () { this.destroy(); r(true); }).once('error', () => r(false)));
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    process.emit('SIGTERM');
-    const code = await done;
-    process.stdout.write(JSON.stringify({ code, loaded, builtins: process.moduleLoadList }));
-  `;
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '--proc-root', join(dir, 'proc'), '--sys-root', join(dir, 'sys'),
-    '--read-only-port', String(port), '--address=127.0.0.1', '--port=0', '--standalone=false', '--root-dir', dir, '--log-level=error'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exit = await new Promise<number | null>((r) => child.once('exit', r));
-  assert.equal(exit, 0, err);
-  const report = JSON.parse(out) as { code: number; loaded: string[]; builtins: string[] };
-  assert.equal(report.code, 0, err);
+  const report = await agentModuleLoads(['--proc-root', join(dir, 'proc'), '--sys-root', join(dir, 'sys'),
+    '--read-only-port', String(await freePort()), '--address=127.0.0.1', '--port=0', '--standalone=false', '--root-dir', dir, '--log-level=error'], 'read-only-port');
   assert.ok(report.loaded.some((u) => u.endsWith('/agent/collector.ts')), 'the hook saw the agent load');
   const heavy = report.loaded.filter((u) => heavyPackages.some((p) => u.includes(`/node_modules/${p}/`)));
   assert.deepEqual(heavy, []);

@@ -2,15 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { connect } from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isKubemeterError } from '../lib/errors.ts';
 import { writeGeneratedHost } from '../../test/support/agent-fixtures.ts';
 import { agentUsage, parseAgentFlags } from './agent.ts';
+import { freePort } from '../../test/support/free-port.ts';
 
 test('flags: kubelet names and defaults, secure flags shared with the server', () => {
   const f = parseAgentFlags([], { hostname: 'Node-A' });
@@ -74,13 +73,6 @@ test('flags: pflag rules through src/lib/flags.ts, messages kept', () => {
   assert.match(message(['-node-name=n']), /^unknown shorthand flag: 'n' in -node-name=n/);
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('kubemeter agent on a fixture host: serves the read-only port, HTTPS with a self-signed certificate in --cert-dir, stops cleanly on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubemeter-cmd-agent-'));

@@ -8,25 +8,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runCommand, spawnLogged, type UpProcess } from '../../test/support/up-process.ts';
+import { freePort } from '../../test/support/free-port.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const main = join(repo, 'src/cmd/main.ts');
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('kubemeter up --nodes-file scrapes a remote agent and kubectl top node shows both nodes', { skip: (!hasKubectl && 'kubectl not installed') || (process.getuid?.() !== 0 && 'reads every cgroup; run as root') }, async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'kubemeter-fleet-'));

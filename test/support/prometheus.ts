@@ -5,26 +5,18 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { parseExposition } from '../../src/lib/promtext/parse.ts';
+import { freePort } from './free-port.ts';
 
 /** Where the Debian package installs the server. */
 export const prometheusPath = '/usr/bin/prometheus';
 /** Where the Debian package installs promtool. */
 export const promtoolPath = '/usr/bin/promtool';
 
-/** A free TCP port on 127.0.0.1 (closed again: the caller binds it). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** One scrape job of the generated configuration. */
 export interface ScrapeJob {
