@@ -5,14 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeSummary } from '../api/stats-encode.ts';
 import { readCgroupMounts } from '../cgroup/mounts.ts';
 import { createCgroupReader } from '../cgroup/reader.ts';
 import { ManualClock } from '../lib/clock.ts';
-import { v2Systemd } from '../../test/support/agent-fixtures.ts';
+import { copyFixtureHost, v2Systemd } from '../../test/support/agent-fixtures.ts';
 import { Collector } from './collector.ts';
 import type { IdentityProvider } from './identity/types.ts';
 import { unresolvedNamespace } from './identity/types.ts';
@@ -24,18 +23,7 @@ const update = process.env.UPDATE_GOLDEN === '1';
 const cgroupTimeMs = Date.UTC(2022, 9, 27, 10, 23, 33);
 
 function copyHost(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `kubemeter-golden-${name}-`));
-  cpSync(join(testdata, name, 'host'), dir, { recursive: true });
-  // Creation times come from directory mtimes: pin them so outputs do not depend on the checkout.
-  const pin = (d: string): void => {
-    utimesSync(d, cgroupTimeMs / 1000, cgroupTimeMs / 1000);
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) pin(join(d, e.name));
-      else utimesSync(join(d, e.name), cgroupTimeMs / 1000, cgroupTimeMs / 1000);
-    }
-  };
-  pin(join(dir, 'sys'));
-  return dir;
+  return copyFixtureHost(testdata, name, cgroupTimeMs);
 }
 
 /** Add `usec` to usage_usec of a v2 cgroup's cpu.stat. */

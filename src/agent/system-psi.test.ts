@@ -7,14 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSummary } from '../api/stats-encode.ts';
 import { detectCgroupMounts, parseMountInfo, readCgroupMounts } from '../cgroup/mounts.ts';
 import { createCgroupReader } from '../cgroup/reader.ts';
 import { ManualClock } from '../lib/clock.ts';
-import { v2Systemd } from '../../test/support/agent-fixtures.ts';
+import { copyFixtureHost, v2Systemd } from '../../test/support/agent-fixtures.ts';
 import { pressureText, v1MountInfo, writeV1Cgroups } from '../../test/support/cgroup-fixture.ts';
 import { v2PsiKubelet } from '../../test/support/psi-fixture.ts';
 import { Collector } from './collector.ts';
@@ -28,17 +28,8 @@ const cgroupTimeMs = Date.UTC(2022, 9, 27, 10, 23, 33);
 const bootTimeMs = 1_666_061_429_000;
 
 function copyHost(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-psi-'));
+  const dir = copyFixtureHost(testdata, 'v2-psi', cgroupTimeMs);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(join(testdata, 'v2-psi', 'host'), dir, { recursive: true });
-  const pin = (d: string): void => {
-    utimesSync(d, cgroupTimeMs / 1000, cgroupTimeMs / 1000);
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) pin(join(d, e.name));
-      else utimesSync(join(d, e.name), cgroupTimeMs / 1000, cgroupTimeMs / 1000);
-    }
-  };
-  pin(join(dir, 'sys'));
   return dir;
 }
 

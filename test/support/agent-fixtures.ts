@@ -4,7 +4,8 @@
  * (no Kubernetes) systemd host, and a generated v2 host with N pods × M containers for benchmarks.
  * `node test/support/agent-fixtures.ts` rewrites the committed trees under src/agent/testdata.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FixtureCgroup } from './cgroup-fixture.ts';
 import { netDevText, v2MountInfo, writeFixtureProc, writeV2Cgroups } from './cgroup-fixture.ts';
@@ -146,4 +147,23 @@ if (import.meta.main) {
     rmSync(join(base, name, 'host'), { recursive: true, force: true });
     write(join(base, name, 'host'));
   }
+}
+
+/**
+ * Copy a checked-in fixture host (`<testdata>/<name>/host`) into a new temporary directory, which
+ * the caller removes, with the mtimes under its sys/ pinned to `timeMs`: cgroup creation times come
+ * from directory mtimes, so outputs must not depend on when the checkout was made.
+ */
+export function copyFixtureHost(testdata: string, name: string, timeMs: number): string {
+  const dir = mkdtempSync(join(tmpdir(), `kubemeter-fixture-${name}-`));
+  cpSync(join(testdata, name, 'host'), dir, { recursive: true });
+  const pin = (d: string): void => {
+    utimesSync(d, timeMs / 1000, timeMs / 1000);
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) pin(join(d, e.name));
+      else utimesSync(join(d, e.name), timeMs / 1000, timeMs / 1000);
+    }
+  };
+  pin(join(dir, 'sys'));
+  return dir;
 }
