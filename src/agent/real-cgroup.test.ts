@@ -8,35 +8,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeSummary } from '../api/stats-decode.ts';
-import { cgroupDir, readCgroupMounts } from '../cgroup/mounts.ts';
-import type { CgroupMounts } from '../cgroup/mounts.ts';
+import { readCgroupMounts } from '../cgroup/mounts.ts';
 import { readPidStat } from '../cgroup/proc.ts';
 import { createCgroupReader } from '../cgroup/reader.ts';
 import { Collector } from './collector.ts';
 import { createAgentHandler } from './http.ts';
+import { RealCgroups } from '../../test/support/real-cgroups.ts';
 
 const MiB = 1024 * 1024;
 const isRoot = process.getuid?.() === 0;
-
-/** Directories of one cgroup in every hierarchy the agent reads. */
-function dirsOf(mounts: CgroupMounts, name: string): string[] {
-  if (mounts.version === 'v2') return [cgroupDir(mounts.unified!, name)];
-  const seen = new Set<string>();
-  for (const c of ['cpu', 'cpuacct', 'memory'] as const) {
-    const m = mounts.controllers[c];
-    if (m !== undefined) seen.add(cgroupDir(m, name));
-  }
-  return [...seen];
-}
 
 function cpuTicks(pid: number): number {
   const s = readPidStat('/proc', pid);
@@ -50,44 +38,14 @@ test('real cgroups: one busy core and 64 MiB held are reported by /stats/summary
   const uid = '3b0c1f4e-7d2a-4c55-9e61-0a1b2c3d4e5f';
   const pod = `${root}/kubepods/burstable/pod${uid}`;
   const ids = { sandbox: 'a'.repeat(64), burner: 'b'.repeat(64), holder: 'c'.repeat(64) };
-  const created: string[] = [];
-  const children: ChildProcess[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'kubemeter-real-'));
-
-  const cleanup = async (): Promise<void> => {
-    for (const c of children) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
-    // Leaf first; a just-killed task can keep a cgroup busy for a moment.
-    for (const dir of [...created].reverse()) {
-      for (let attempt = 0; attempt < 50 && existsSync(dir); attempt++) {
-        try {
-          rmdirSync(dir);
-        } catch {
-          await sleep(20);
-        }
-      }
-    }
+  const cgroups = new RealCgroups(mounts);
+  t.after(async () => {
+    await cgroups.remove();
     rmSync(tmp, { recursive: true, force: true });
-  };
-  t.after(cleanup);
-
-  const mkcg = (name: string): void => {
-    for (const dir of dirsOf(mounts, name)) {
-      mkdirSync(dir);
-      created.push(dir);
-      // v2: let the children have cpu and memory accounting.
-      if (mounts.version === 'v2') writeFileSync(join(dir, 'cgroup.subtree_control'), '+cpu +memory');
-    }
-  };
-  for (const name of [root, `${root}/kubepods`, `${root}/kubepods/burstable`, pod, `${pod}/${ids.sandbox}`, `${pod}/${ids.burner}`, `${pod}/${ids.holder}`]) mkcg(name);
-
-  /** Start `argv` already inside the container cgroup: the shell moves itself, then execs. */
-  const startIn = (id: string, argv: string[]): ChildProcess => {
-    const moves = dirsOf(mounts, `${pod}/${id}`).map((d) => `echo $$ > '${d}/cgroup.procs'`).join(' && ');
-    const child = spawn('/bin/sh', ['-c', `${moves} && exec "$@"`, 'sh', ...argv], { stdio: ['pipe', 'pipe', 'inherit'] });
-    children.push(child);
-    return child;
-  };
+  });
+  for (const name of [root, `${root}/kubepods`, `${root}/kubepods/burstable`, pod, `${pod}/${ids.sandbox}`, `${pod}/${ids.burner}`, `${pod}/${ids.holder}`]) cgroups.create(name);
+  const startIn = (id: string, argv: string[]): ChildProcess => cgroups.startIn(`${pod}/${id}`, argv, ['pipe', 'pipe', 'inherit']);
   const pauseBin = join(tmp, 'pause');
   copyFileSync('/bin/sleep', pauseBin);
   startIn(ids.sandbox, [pauseBin, '600']);
@@ -160,5 +118,5 @@ test('real cgroups: one busy core and 64 MiB held are reported by /stats/summary
   };
   assert.equal(sample('container_memory_working_set_bytes', ids.holder.slice(0, 12), holderStats.memory?.time), holderStats.memory?.workingSetBytes);
   assert.ok(Math.abs(sample('container_cpu_usage_seconds_total', ids.burner.slice(0, 12), burnerStats.cpu?.time) - Number(burnerStats.cpu!.usageCoreNanoSeconds!) / 1e9) < 1e-6);
-  assert.equal(readFileSync(join(dirsOf(mounts, pod)[0]!, 'cgroup.procs'), 'utf8'), '', 'no task in the pod cgroup itself');
+  assert.equal(readFileSync(join(cgroups.dirsOf(pod)[0]!, 'cgroup.procs'), 'utf8'), '', 'no task in the pod cgroup itself');
 });
