@@ -331,17 +331,17 @@ async function agentRss(main: string, dir: string, extraArgs: string[], ctx: Ben
   }
 }
 
-/** RSS of a bare Node HTTP server after 40 requests: the floor any Node agent starts from on this machine. */
-async function bareServerRss(): Promise<number> {
-  const port = await freePort();
-  const code = `const s = process.getBuiltinModule('node:http').createServer((q, r) => r.end(String(process.memoryUsage().rss))); s.listen(${port}, '127.0.0.1');`;
+/**
+ * Run `code` (a server answering every request with its own RSS in bytes) in a child process of
+ * the same Node binary, wait until `get` gets an answer, and return the RSS after 40 requests.
+ */
+async function bareProcessRss(code: string, get: () => Promise<string | undefined>): Promise<number> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
   try {
     let rss = Number.NaN;
     for (let i = 0; i < 400; i++) {
-      const r = await fetch(`http://127.0.0.1:${port}/`).then((x) => x.text(), () => undefined);
-      if (r !== undefined) {
-        for (let j = 0; j < 40; j++) rss = Number(await (await fetch(`http://127.0.0.1:${port}/`)).text());
+      if (await get() !== undefined) {
+        for (let j = 0; j < 40; j++) rss = Number(await get());
         break;
       }
       await sleep(25);
@@ -351,6 +351,13 @@ async function bareServerRss(): Promise<number> {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
+}
+
+/** RSS of a bare Node HTTP server after 40 requests: the floor any Node agent starts from on this machine. */
+async function bareServerRss(): Promise<number> {
+  const port = await freePort();
+  const code = `const s = process.getBuiltinModule('node:http').createServer((q, r) => r.end(String(process.memoryUsage().rss))); s.listen(${port}, '127.0.0.1');`;
+  return bareProcessRss(code, () => fetch(`http://127.0.0.1:${port}/`).then((x) => x.text(), () => undefined));
 }
 
 /**
@@ -369,29 +376,14 @@ async function bareSecureServerRss(dir: string): Promise<number> {
     const s = process.getBuiltinModule('node:http2').createSecureServer({ key: ${file('bare.key')}, cert: ${file('bare.crt')}, ca: ${file('bare-ca.crt')}, requestCert: true, rejectUnauthorized: false, allowHTTP1: true },
       (q, r) => r.end(String(process.memoryUsage().rss)));
     s.listen(${port}, '127.0.0.1');`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
   const https = process.getBuiltinModule('node:https');
-  const get = (): Promise<string | undefined> => new Promise((resolve) => {
+  return bareProcessRss(code, () => new Promise((resolve) => {
     https.get({ host: '127.0.0.1', port, rejectUnauthorized: false, agent: false }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve(body));
     }).once('error', () => resolve(undefined));
-  });
-  try {
-    let rss = Number.NaN;
-    for (let i = 0; i < 400; i++) {
-      if (await get() !== undefined) {
-        for (let j = 0; j < 40; j++) rss = Number(await get());
-        break;
-      }
-      await sleep(25);
-    }
-    return rss / 2 ** 20;
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  }));
 }
 
 function rssResults(label: string, f: RssFigures, bare: { name: string; mib: number }, note: string): BenchResult[] {
