@@ -96,3 +96,16 @@ test('agent: a running read-only agent loads none of them', async (t) => {
   const builtins = report.builtins.filter((m) => /^NativeModule (internal\/deps\/undici|https$|http2$|tls$|internal\/crypto\/)/.test(m));
   assert.deepEqual(builtins, []);
 });
+
+test('agent: a read-only agent with a CRI endpoint whose socket does not exist loads neither node:http2 nor the CRI client', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-agent-imports-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeGeneratedHost(dir, 2, 1);
+  const report = await agentModuleLoads(['--proc-root', join(dir, 'proc'), '--sys-root', join(dir, 'sys'),
+    '--read-only-port', String(await freePort()), '--address=127.0.0.1', '--port=0', '--standalone=false', '--root-dir', dir, '--log-level=error',
+    `--container-runtime-endpoint=unix://${join(dir, 'absent.sock')}`], 'read-only-port');
+  assert.ok(report.loaded.some((u) => u.endsWith('/agent/identity/cri-lazy.ts')), 'the hook saw the lazy CRI client load');
+  assert.deepEqual(report.loaded.filter((u) => /\/agent\/identity\/(cri|grpc-unix|grpc-frame|cri-messages|proto-wire)\.ts$/.test(u)), []);
+  assert.deepEqual(report.loaded.filter((u) => heavyPackages.some((p) => u.includes(`/node_modules/${p}/`))), []);
+  assert.deepEqual(report.builtins.filter((m) => /^NativeModule (internal\/deps\/undici|https$|http2$|internal\/http2\/|tls$|internal\/crypto\/)/.test(m)), []);
+});

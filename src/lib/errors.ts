@@ -37,6 +37,8 @@ export const ErrorCode = {
   InvalidKubeconfig: 'KM_INVALID_KUBECONFIG',
   /** A bug: an invariant that should hold did not. */
   Internal: 'KM_INTERNAL',
+  /** A gRPC server answered with a status other than OK (the status name is in the message). */
+  RpcStatus: 'KM_RPC_STATUS',
 } as const;
 
 /** One of the stable error codes. */

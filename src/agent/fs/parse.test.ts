@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeFilesystemUsage, imageFsFromCri, writableLayersFromCri } from '../identity/cri.ts';
 import { decodeNodePod } from '../identity/kube-api.ts';
 import { decodeClaimRef } from './claims.ts';
 import { parsePodLogDirName, pluginKind, safeEntryName, walkedPlugin } from './layout.ts';
@@ -96,28 +95,5 @@ test('PV claimRef decoding', () => {
   fc.assert(fc.property(fc.jsonValue(), (j) => {
     const r = decodeClaimRef(j);
     if (r !== undefined) assert.ok(r.name !== '' && r.namespace !== '');
-  }));
-});
-
-test('CRI filesystem usage: int64/uint64 as decimal text, malformed values absent, never thrown', () => {
-  assert.deepEqual(decodeFilesystemUsage({ timestamp: '1700000000123456789', fs_id: { mountpoint: '/var/lib/containerd/x' }, used_bytes: { value: '8192' }, inodes_used: { value: '22' } }),
-    { timeMs: 1700000000123, usedBytes: 8192n, inodesUsed: 22n, mountpoint: '/var/lib/containerd/x' });
-  assert.deepEqual(decodeFilesystemUsage({ used_bytes: { value: '18446744073709551616' }, inodes_used: null }),
-    { timeMs: 0, usedBytes: undefined, inodesUsed: undefined, mountpoint: '' });
-  assert.deepEqual(decodeFilesystemUsage({ used_bytes: { value: '18446744073709551615' } }).usedBytes, (1n << 64n) - 1n);
-  const layers = writableLayersFromCri([
-    { attributes: { id: 'a' }, writable_layer: { timestamp: '2000000', used_bytes: { value: '1' } } },
-    { attributes: { id: '' }, writable_layer: {} },
-    { attributes: null, writable_layer: {} },
-    { attributes: { id: 'b' }, writable_layer: null },
-  ]);
-  assert.deepEqual([...layers.keys()], ['a']);
-  assert.deepEqual(imageFsFromCri({ image_filesystems: [], container_filesystems: [] }), { imageFs: undefined, containerFs: undefined });
-  const text = fc.oneof(fc.string(), fc.bigInt({ min: -(1n << 70n), max: 1n << 70n }).map(String));
-  const usage = fc.record({ timestamp: text, fs_id: fc.option(fc.record({ mountpoint: fc.string() })), used_bytes: fc.option(fc.record({ value: text })), inodes_used: fc.option(fc.record({ value: text })) }, { requiredKeys: [] });
-  fc.assert(fc.property(usage, (u) => {
-    const d = decodeFilesystemUsage(u);
-    assert.ok(Number.isFinite(d.timeMs));
-    for (const v of [d.usedBytes, d.inodesUsed]) if (v !== undefined) assert.ok(v >= 0n && v < 1n << 64n);
   }));
 });

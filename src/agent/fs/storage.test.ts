@@ -10,9 +10,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statfsSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { ManualClock } from '../../lib/clock.ts';
+import { answer, startCriServer } from '../../../test/support/cri-server.ts';
 import { criStorage } from '../identity/cri.ts';
 import type { ClaimResolver } from './claims.ts';
 import { decodePodVolumes } from './pod-volumes.ts';
@@ -210,27 +209,19 @@ test('the loops: volumes every period (jittered ×[1, 2)), logs every interval; 
 test('CRI: writable layers from ListContainerStats and the image filesystem from ImageFsInfo, over a real unix socket', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubemeter-cri-fs-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const def = protoLoader.loadSync(fileURLToPath(new URL('../identity/testdata/cri-runtime-v1.proto', import.meta.url)), { keepCase: true, longs: String, enums: String, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { runtime: { v1: { RuntimeService: { service: grpc.ServiceDefinition }; ImageService: { service: grpc.ServiceDefinition } } } };
-  const server = new grpc.Server();
-  const unimplemented = (_c: unknown, cb: grpc.sendUnaryData<unknown>): void => cb({ code: grpc.status.UNIMPLEMENTED, details: 'no' });
-  server.addService(pkg.runtime.v1.RuntimeService.service, {
-    ListPodSandbox: unimplemented, ListContainers: unimplemented,
-    ListContainerStats: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, {
+  const socket = join(dir, 'cri.sock');
+  const server = await startCriServer(socket, {
+    ListContainerStats: answer({
       stats: [{
         attributes: { id: app, metadata: { name: 'nginx', attempt: 0 } },
         writable_layer: { timestamp: '1700000012000000000', fs_id: { mountpoint: '/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs' }, used_bytes: { value: '8192' }, inodes_used: { value: '22' } },
       }],
     }),
-  });
-  server.addService(pkg.runtime.v1.ImageService.service, {
-    ImageFsInfo: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, {
+    ImageFsInfo: answer({
       image_filesystems: [{ timestamp: '1700000012500000000', fs_id: { mountpoint: '/var/lib/containerd' }, used_bytes: { value: '843317248' }, inodes_used: { value: '13541' } }],
     }),
   });
-  const socket = join(dir, 'cri.sock');
-  await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${socket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
-  t.after(() => server.forceShutdown());
+  t.after(() => server.stop());
   const cri = criStorage({ endpoint: `unix://${socket}` });
   t.after(() => cri.close());
   const storage = new StorageCollector({
@@ -243,7 +234,7 @@ test('CRI: writable layers from ListContainerStats and the image filesystem from
   assert.equal(s.containerFs, undefined);
 
   // The runtime going away: counted, the last answers kept.
-  server.forceShutdown();
+  server.stop();
   const errors: string[] = [];
   const again = new StorageCollector({
     rootDir: join(dir, 'none'), podLogsDir: join(dir, 'none'), pods: () => [], volumeStatsAggPeriodMs: 60_000, refreshIntervalMs: 10_000, cri,

@@ -1,10 +1,10 @@
 /**
- * The CRI client (cri.ts), loaded on first use once the runtime's socket exists. gRPC and
- * protobufjs cost the agent ~5.5 MiB of resident memory and ~9 ms more CPU per heap compaction
- * (110 pods, measured with the compiled agent, secure port on: 70.0 vs 64.4 MiB), which a node
- * whose runtime socket is absent — no CRI runtime, or one not started yet — should not pay. Until
- * the socket appears each call fails as a call to an absent socket does, and the first call after
- * it appears loads the client, so a runtime that starts after the agent is still used.
+ * The CRI client (cri.ts), loaded on first use once the runtime's socket exists. The client is
+ * small now (node:http2 and hand-written decoders, see grpc-unix.ts), but a read-only agent has
+ * not loaded node:http2 at all, and a node whose runtime socket is absent — no CRI runtime, or
+ * one not started yet — should load nothing for it. Until the socket appears each call fails as a
+ * call to an absent socket does, and the first call after it appears loads the client, so a
+ * runtime that starts after the agent is still used.
  */
 import { existsSync } from 'node:fs';
 import { ErrorCode, KubemeterError } from '../../lib/errors.ts';
@@ -12,7 +12,7 @@ import type * as CriModule from './cri.ts';
 import type { CriIdentityOptions, CriStorage, ImageFsInfo, RuntimeFsUsage } from './cri.ts';
 import type { IdentityProvider, IdentitySnapshot } from './types.ts';
 
-/** The socket path of `--container-runtime-endpoint` (`unix:///x`, `unix:/x` or `/x`); throws InvalidFlag for anything else, as criTarget does. */
+/** The socket path of `--container-runtime-endpoint` (`unix:///x`, `unix:/x` or `/x`); throws InvalidFlag for anything else. */
 export function criSocketPath(endpoint: string): string {
   if (endpoint.startsWith('unix://')) return endpoint.slice('unix://'.length);
   if (endpoint.startsWith('unix:')) return endpoint.slice('unix:'.length);
@@ -34,11 +34,11 @@ export interface LazyCriOptions extends CriIdentityOptions {
 export interface LazyCri {
   identity: IdentityProvider;
   storage: CriStorage;
-  /** Whether the gRPC client has been loaded. */
+  /** Whether the CRI client has been loaded. */
   loaded(): boolean;
 }
 
-/** A CRI client that loads gRPC only when the runtime's socket exists (see the file comment). Throws InvalidFlag for a non-unix endpoint. */
+/** A CRI client loaded only when the runtime's socket exists (see the file comment). Throws InvalidFlag for a non-unix endpoint. */
 export function lazyCri(options: LazyCriOptions): LazyCri {
   const path = criSocketPath(options.endpoint);
   const exists = options.exists ?? existsSync;
@@ -51,7 +51,7 @@ export function lazyCri(options: LazyCriOptions): LazyCri {
   const ready = async (what: string, closed: () => boolean): ReturnType<typeof load> => {
     const closedError = (): KubemeterError => new KubemeterError(ErrorCode.Network, `CRI ${what} on ${options.endpoint}: client closed`, { source: options.endpoint });
     if (closed()) throw closedError();
-    // Once loaded, gRPC itself reports an absent socket (and reconnects when it comes back).
+    // Once loaded, the client itself reports an absent socket (and reconnects when it comes back).
     if (module === undefined && !exists(path)) {
       throw new KubemeterError(ErrorCode.Network, `CRI ${what} on ${options.endpoint}: no socket at ${path}`, { source: options.endpoint });
     }

@@ -2,131 +2,40 @@
  * Identity from the CRI runtime socket (containerd, CRI-O): `ListPodSandbox` names the pods and
  * their sandbox containers, `ListContainers` the app containers (kubelet labels
  * `io.kubernetes.*` as a fallback for metadata). Also the runtime's filesystem usage
- * (`ListContainerStats` writable layers, `ImageFsInfo`). gRPC over a unix socket, each call with a deadline.
+ * (`ListContainerStats` writable layers, `ImageFsInfo`). gRPC over the unix socket with the
+ * hand-written client (grpc-unix.ts) and decoders (cri-messages.ts); each call with a deadline.
  */
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ErrorCode, KubemeterError } from '../../lib/errors.ts';
-import { criRuntimeV1Descriptor } from './cri-descriptor.ts';
+import { ErrorCode, errorMessage, KubemeterError } from '../../lib/errors.ts';
+import { criSocketPath } from './cri-lazy.ts';
+import type { CriContainer, CriPodSandbox, ImageFsInfo, RuntimeFsUsage } from './cri-messages.ts';
+import { decodeImageFsInfoResponse, decodeListContainersResponse, decodeListContainerStatsResponse, decodeListPodSandboxResponse } from './cri-messages.ts';
+import { GrpcUnixClient } from './grpc-unix.ts';
 import type { ContainerIdentity, IdentityProvider, IdentitySnapshot, PodIdentity } from './types.ts';
 
-/** Responses larger than this are refused (the kubelet allows 16 MiB too). */
-const maxMessageBytes = 16 * 1024 * 1024;
+export type { CriContainer, CriPodSandbox, ImageFsInfo, RuntimeFsUsage } from './cri-messages.ts';
 
-interface Metadata {
-  name?: string;
-  uid?: string;
-  namespace?: string;
-}
+/** Every request the agent sends is an empty message: no filter, all sandboxes, containers and stats (as the kubelet's stats provider asks). */
+const emptyRequest = new Uint8Array(0);
 
-/** The decoded shapes we read (proto-loader with keepCase, longs as strings). */
-interface WirePodSandbox {
-  id?: string;
-  metadata?: Metadata | null;
-  created_at?: string;
-  labels?: Record<string, string>;
-}
-interface WireContainer {
-  id?: string;
-  pod_sandbox_id?: string;
-  metadata?: { name?: string } | null;
-  created_at?: string;
-  labels?: Record<string, string>;
-}
+const runtimeService = '/runtime.v1.RuntimeService/';
+const imageService = '/runtime.v1.ImageService/';
 
-type UnaryCall<Req, Res> = (req: Req, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall;
-
-/** `FilesystemUsage` as decoded (uint64 and int64 as decimal text). */
-export interface WireFilesystemUsage {
-  timestamp?: string;
-  fs_id?: { mountpoint?: string } | null;
-  used_bytes?: { value?: string } | null;
-  inodes_used?: { value?: string } | null;
-}
-/** `ContainerStats` as decoded, in the fields the agent reads. */
-export interface WireContainerStats {
-  attributes?: { id?: string } | null;
-  writable_layer?: WireFilesystemUsage | null;
-}
-/** `ImageFsInfoResponse` as decoded. */
-export interface WireImageFsInfo {
-  image_filesystems?: WireFilesystemUsage[];
-  container_filesystems?: WireFilesystemUsage[];
-}
-
-interface RuntimeServiceClient extends grpc.Client {
-  ListPodSandbox: UnaryCall<object, { items?: WirePodSandbox[] }>;
-  ListContainers: UnaryCall<object, { containers?: WireContainer[] }>;
-  ListContainerStats: UnaryCall<object, { stats?: WireContainerStats[] }>;
-}
-
-interface ImageServiceClient extends grpc.Client {
-  ImageFsInfo: UnaryCall<object, WireImageFsInfo>;
-}
-
-type Ctor<C> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => C;
-
-let ctors: { runtime: Ctor<RuntimeServiceClient>; image: Ctor<ImageServiceClient> } | undefined;
-
-function serviceCtors(): { runtime: Ctor<RuntimeServiceClient>; image: Ctor<ImageServiceClient> } {
-  if (ctors !== undefined) return ctors;
-  const def = protoLoader.fromJSON(criRuntimeV1Descriptor, { keepCase: true, longs: String, enums: String, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { runtime: { v1: { RuntimeService: Ctor<RuntimeServiceClient>; ImageService: Ctor<ImageServiceClient> } } };
-  ctors = { runtime: pkg.runtime.v1.RuntimeService, image: pkg.runtime.v1.ImageService };
-  return ctors;
-}
-
-const channelOptions: grpc.ChannelOptions = {
-  'grpc.max_receive_message_length': maxMessageBytes,
-  // The authority of a unix-socket channel is meaningless; containerd expects "localhost".
-  'grpc.default_authority': 'localhost',
-};
-
-/** One unary call with a deadline, cancelled by `signal`; failures as KubemeterError naming the method and endpoint. */
-function unary<Res>(client: grpc.Client, method: UnaryCall<object, Res>, request: object, what: string, endpoint: string, timeoutMs: number, signal: AbortSignal): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const c = method.call(client, request, { deadline: Date.now() + timeoutMs }, (err, res) => {
-      signal.removeEventListener('abort', onAbort);
-      if (err !== null || res === undefined) {
-        const code = err?.code === grpc.status.DEADLINE_EXCEEDED ? ErrorCode.Timeout : ErrorCode.Network;
-        reject(new KubemeterError(code, `CRI ${what} on ${endpoint}: ${err?.details ?? 'no response'}`, { cause: err, source: endpoint }));
-        return;
-      }
-      resolve(res);
-    });
-    const onAbort = (): void => c.cancel();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** `unix:///run/containerd/containerd.sock`, `unix:/x`, or a bare path → a grpc-js target. */
-export function criTarget(endpoint: string): string {
-  if (endpoint.startsWith('unix://')) return `unix:${endpoint.slice('unix://'.length)}`;
-  if (endpoint.startsWith('unix:')) return endpoint;
-  if (endpoint.startsWith('/')) return `unix:${endpoint}`;
-  throw new KubemeterError(ErrorCode.InvalidFlag, `--container-runtime-endpoint ${JSON.stringify(endpoint)}: only unix sockets are supported`, {
-    source: '--container-runtime-endpoint',
-  });
-}
-
-/** Nanoseconds since the epoch (int64 as decimal text) → ms; undefined for 0/absent. */
-function nsToMs(ns: string | undefined): number | undefined {
-  if (ns === undefined || ns === '' || ns === '0') return undefined;
-  if (!/^\d+$/.test(ns)) return undefined;
-  return Number(BigInt(ns) / 1_000_000n);
+/** Nanoseconds since the epoch → ms; undefined for 0 or negative (absent). */
+function nsToMs(ns: bigint): number | undefined {
+  return ns <= 0n ? undefined : Number(ns / 1_000_000n);
 }
 
 /** Turn the two list responses into an identity snapshot (pure; exported for tests). */
-export function identityFromCri(sandboxes: readonly WirePodSandbox[], containers: readonly WireContainer[]): IdentitySnapshot {
+export function identityFromCri(sandboxes: readonly CriPodSandbox[], containers: readonly CriContainer[]): IdentitySnapshot {
   const pods = new Map<string, PodIdentity>();
   const byId = new Map<string, ContainerIdentity>();
   const podOfSandbox = new Map<string, string>();
   for (const s of sandboxes) {
-    const uid = s.metadata?.uid || s.labels?.['io.kubernetes.pod.uid'];
-    const name = s.metadata?.name || s.labels?.['io.kubernetes.pod.name'];
-    const namespace = s.metadata?.namespace || s.labels?.['io.kubernetes.pod.namespace'];
+    const uid = s.uid || s.labels.podUid;
+    const name = s.name || s.labels.podName;
+    const namespace = s.namespace || s.labels.podNamespace;
     if (!s.id || !uid || !name || !namespace) continue;
-    const createdAtMs = nsToMs(s.created_at);
+    const createdAtMs = nsToMs(s.createdAtNs);
     // Several sandboxes of one pod (restarts): the newest names the pod's start.
     const prev = pods.get(uid);
     if (prev === undefined || (createdAtMs ?? 0) > (prev.startTimeMs ?? 0)) pods.set(uid, { uid, name, namespace, startTimeMs: createdAtMs });
@@ -134,97 +43,62 @@ export function identityFromCri(sandboxes: readonly WirePodSandbox[], containers
     byId.set(s.id, { id: s.id, podUid: uid, name: 'POD', sandbox: true, createdAtMs });
   }
   for (const c of containers) {
-    const podUid = (c.pod_sandbox_id ? podOfSandbox.get(c.pod_sandbox_id) : undefined) || c.labels?.['io.kubernetes.pod.uid'];
-    const name = c.metadata?.name || c.labels?.['io.kubernetes.container.name'];
+    const podUid = (c.podSandboxId ? podOfSandbox.get(c.podSandboxId) : undefined) || c.labels.podUid;
+    const name = c.name || c.labels.containerName;
     if (!c.id || !podUid || !name) continue;
-    byId.set(c.id, { id: c.id, podUid, name, sandbox: false, createdAtMs: nsToMs(c.created_at) });
+    byId.set(c.id, { id: c.id, podUid, name, sandbox: false, createdAtMs: nsToMs(c.createdAtNs) });
   }
   return { pods, containers: byId };
 }
 
-/** Options of the CRI identity provider. */
+/** Options of the CRI identity provider and filesystem source. */
 export interface CriIdentityOptions {
-  /** `--container-runtime-endpoint`. */
+  /** `--container-runtime-endpoint` (`unix:///x`, `unix:/x` or `/x`). */
   endpoint: string;
   /** Deadline per call, ms (default 5000). */
   timeoutMs?: number;
+  /** Longest wait for a connection, ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** Largest response accepted, bytes (default 16 MiB, as the kubelet). */
+  maxReceiveMessageBytes?: number;
 }
 
-/** Identity from a CRI runtime over gRPC. */
+/** Decode an answer; a malformed one fails naming the call and the endpoint. */
+function decoded<T>(what: string, endpoint: string, decode: (bytes: Buffer) => T, bytes: Buffer): T {
+  try {
+    return decode(bytes);
+  } catch (e) {
+    throw new KubemeterError(ErrorCode.InvalidDocument, `${what} on ${endpoint}: ${errorMessage(e)}`, { source: endpoint, cause: e });
+  }
+}
+
+function client(options: CriIdentityOptions): GrpcUnixClient {
+  return new GrpcUnixClient({
+    socketPath: criSocketPath(options.endpoint),
+    endpoint: options.endpoint,
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.maxReceiveMessageBytes === undefined ? {} : { maxReceiveMessageBytes: options.maxReceiveMessageBytes }),
+  });
+}
+
+/** Identity from a CRI runtime over gRPC. Throws InvalidFlag for an endpoint that is not a unix socket. */
 export function criIdentity(options: CriIdentityOptions): IdentityProvider {
-  const client = new (serviceCtors().runtime)(criTarget(options.endpoint), grpc.credentials.createInsecure(), channelOptions);
+  const grpc = client(options);
   const timeoutMs = options.timeoutMs ?? 5000;
-  const call = <Res>(method: UnaryCall<object, Res>, what: string, signal: AbortSignal): Promise<Res> =>
-    unary(client, method, { filter: null }, what, options.endpoint, timeoutMs, signal);
   return {
     name: 'cri',
     async lookup(signal) {
       const [sandboxes, containers] = await Promise.all([
-        call(client.ListPodSandbox, 'ListPodSandbox', signal),
-        call(client.ListContainers, 'ListContainers', signal),
+        grpc.unary(`${runtimeService}ListPodSandbox`, emptyRequest, 'CRI ListPodSandbox', { timeoutMs, signal }),
+        grpc.unary(`${runtimeService}ListContainers`, emptyRequest, 'CRI ListContainers', { timeoutMs, signal }),
       ]);
-      return identityFromCri(sandboxes.items ?? [], containers.containers ?? []);
+      return identityFromCri(
+        decoded('CRI ListPodSandbox', options.endpoint, decodeListPodSandboxResponse, sandboxes),
+        decoded('CRI ListContainers', options.endpoint, decodeListContainersResponse, containers),
+      );
     },
-    close: () => client.close(),
+    close: () => grpc.close(),
   };
-}
-
-/** A filesystem usage the runtime measured. */
-export interface RuntimeFsUsage {
-  /** When the runtime measured it, ms since the epoch. */
-  timeMs: number;
-  /** Bytes used (absent when the runtime did not say). */
-  usedBytes: bigint | undefined;
-  /** Inodes used (absent when the runtime did not say). */
-  inodesUsed: bigint | undefined;
-  /** The filesystem's mount point as the runtime names it ("" when not given). */
-  mountpoint: string;
-}
-
-/** What `ImageFsInfo` answered: the first image filesystem and the first container filesystem, as the kubelet reads them. */
-export interface ImageFsInfo {
-  imageFs: RuntimeFsUsage | undefined;
-  /** Absent when the runtime does not split writable layers from images. */
-  containerFs: RuntimeFsUsage | undefined;
-}
-
-const maxUint64 = (1n << 64n) - 1n;
-
-function uint64(text: string | undefined): bigint | undefined {
-  if (text === undefined || !/^\d{1,20}$/.test(text)) return undefined;
-  const v = BigInt(text);
-  return v <= maxUint64 ? v : undefined;
-}
-
-/** One `FilesystemUsage` (pure; malformed numbers are treated as absent). */
-export function decodeFilesystemUsage(u: WireFilesystemUsage): RuntimeFsUsage {
-  const ts = typeof u.timestamp === 'string' && /^-?\d{1,19}$/.test(u.timestamp) ? BigInt(u.timestamp) : 0n;
-  const mountpoint = u.fs_id?.mountpoint;
-  return {
-    timeMs: Number(ts / 1_000_000n),
-    usedBytes: uint64(u.used_bytes?.value),
-    inodesUsed: uint64(u.inodes_used?.value),
-    mountpoint: typeof mountpoint === 'string' ? mountpoint : '',
-  };
-}
-
-/** Writable layers by container id from a `ListContainerStats` answer (pure; entries without an id or a layer are skipped). */
-export function writableLayersFromCri(stats: readonly WireContainerStats[]): Map<string, RuntimeFsUsage> {
-  const out = new Map<string, RuntimeFsUsage>();
-  for (const s of stats) {
-    const id = s.attributes?.id;
-    const layer = s.writable_layer;
-    if (typeof id !== 'string' || id === '' || layer === undefined || layer === null) continue;
-    out.set(id, decodeFilesystemUsage(layer));
-  }
-  return out;
-}
-
-/** The kubelet's reading of `ImageFsInfo` (pure): the first entry of each list. */
-export function imageFsFromCri(r: WireImageFsInfo): ImageFsInfo {
-  const image = Array.isArray(r.image_filesystems) ? r.image_filesystems[0] : undefined;
-  const container = Array.isArray(r.container_filesystems) ? r.container_filesystems[0] : undefined;
-  return { imageFs: image === undefined ? undefined : decodeFilesystemUsage(image), containerFs: container === undefined ? undefined : decodeFilesystemUsage(container) };
 }
 
 /** Filesystem usage from the CRI runtime. */
@@ -233,28 +107,23 @@ export interface CriStorage {
   writableLayers(signal: AbortSignal): Promise<Map<string, RuntimeFsUsage>>;
   /** `ImageFsInfo`. */
   imageFsInfo(signal: AbortSignal): Promise<ImageFsInfo>;
-  /** Release the connections. */
+  /** Release the connection. */
   close(): void;
 }
 
-/** Filesystem usage from a CRI runtime over gRPC (its own channels; each call with a deadline). */
+/** Filesystem usage from a CRI runtime over gRPC (its own connection; each call with a deadline). */
 export function criStorage(options: CriIdentityOptions): CriStorage {
-  const { runtime, image } = serviceCtors();
-  const target = criTarget(options.endpoint);
-  const rs = new runtime(target, grpc.credentials.createInsecure(), channelOptions);
-  const is = new image(target, grpc.credentials.createInsecure(), channelOptions);
+  const grpc = client(options);
   const timeoutMs = options.timeoutMs ?? 5000;
   return {
     async writableLayers(signal) {
-      const r = await unary(rs, rs.ListContainerStats, { filter: null }, 'ListContainerStats', options.endpoint, timeoutMs, signal);
-      return writableLayersFromCri(Array.isArray(r.stats) ? r.stats : []);
+      const bytes = await grpc.unary(`${runtimeService}ListContainerStats`, emptyRequest, 'CRI ListContainerStats', { timeoutMs, signal });
+      return decoded('CRI ListContainerStats', options.endpoint, decodeListContainerStatsResponse, bytes);
     },
     async imageFsInfo(signal) {
-      return imageFsFromCri(await unary(is, is.ImageFsInfo, {}, 'ImageFsInfo', options.endpoint, timeoutMs, signal));
+      const bytes = await grpc.unary(`${imageService}ImageFsInfo`, emptyRequest, 'CRI ImageFsInfo', { timeoutMs, signal });
+      return decoded('CRI ImageFsInfo', options.endpoint, decodeImageFsInfoResponse, bytes);
     },
-    close() {
-      rs.close();
-      is.close();
-    },
+    close: () => grpc.close(),
   };
 }

@@ -4,15 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { ErrorCode, isKubemeterError } from '../../lib/errors.ts';
 import { KubeClient } from '../../kube/client.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { startCriServer } from '../../../test/support/cri-server.ts';
 import { makePod, startFakeApiserver } from '../../../test/support/fake-apiserver.ts';
-import { criIdentity, criTarget } from './cri.ts';
+import { criIdentity } from './cri.ts';
 import { decodeEngineContainers, listEngineContainers } from './engine.ts';
 import { decodeNodePod, kubeApiIdentity } from './kube-api.ts';
 import type { IdentityProvider } from './types.ts';
@@ -24,31 +22,29 @@ const uid = '11111111-2222-4333-8444-555555555555';
 test('CRI: a real gRPC server on a unix socket names pods, containers and sandboxes', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubemeter-cri-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const def = protoLoader.loadSync(fileURLToPath(new URL('./testdata/cri-runtime-v1.proto', import.meta.url)), { keepCase: true, longs: String, enums: String, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { runtime: { v1: { RuntimeService: { service: grpc.ServiceDefinition } } } };
-  const server = new grpc.Server();
   const calls: string[] = [];
-  server.addService(pkg.runtime.v1.RuntimeService.service, {
-    ListPodSandbox: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => {
+  const socket = join(dir, 'cri.sock');
+  const server = await startCriServer(socket, {
+    ListPodSandbox: (_call, cb) => {
       calls.push('ListPodSandbox');
       cb(null, {
-        items: [{ id: sandbox, metadata: { name: 'web-0', uid, namespace: 'shop', attempt: 0 }, state: 'SANDBOX_READY', created_at: '1700000000123456789', labels: {} }],
+        items: [{ id: sandbox, metadata: { name: 'web-0', uid, namespace: 'shop', attempt: 0 }, state: 'SANDBOX_READY', created_at: '1700000000123456789', labels: {}, annotations: { 'io.kubernetes.cri.sandbox-log-directory': '/var/log/pods/x' } }],
       });
     },
-    ListContainers: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => {
+    ListContainers: (_call, cb) => {
       calls.push('ListContainers');
       cb(null, {
         containers: [
-          { id: app, pod_sandbox_id: sandbox, metadata: { name: 'nginx', attempt: 1 }, state: 'CONTAINER_RUNNING', created_at: '1700000001000000000', labels: { 'io.kubernetes.container.name': 'nginx' } },
+          { id: app, pod_sandbox_id: sandbox, metadata: { name: 'nginx', attempt: 1 }, image: { image: 'nginx:1' }, state: 'CONTAINER_RUNNING', created_at: '1700000001000000000', labels: { 'io.kubernetes.container.name': 'nginx' } },
           // Labels only (metadata missing), pod found through the label UID.
           { id: 'cd'.repeat(32), pod_sandbox_id: 'unknown', labels: { 'io.kubernetes.pod.uid': uid, 'io.kubernetes.container.name': 'sidecar' } },
+          // Neither metadata nor labels: not named.
+          { id: 'ef'.repeat(32), pod_sandbox_id: 'unknown' },
         ],
       });
     },
   });
-  const socket = join(dir, 'cri.sock');
-  await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${socket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
-  t.after(() => server.forceShutdown());
+  t.after(() => server.stop());
 
   const provider = criIdentity({ endpoint: `unix://${socket}` });
   t.after(() => provider.close());
@@ -57,6 +53,7 @@ test('CRI: a real gRPC server on a unix socket names pods, containers and sandbo
   assert.deepEqual(s.containers.get(sandbox), { id: sandbox, podUid: uid, name: 'POD', sandbox: true, createdAtMs: 1700000000123 });
   assert.deepEqual(s.containers.get(app), { id: app, podUid: uid, name: 'nginx', sandbox: false, createdAtMs: 1700000001000 });
   assert.equal(s.containers.get('cd'.repeat(32))?.name, 'sidecar');
+  assert.equal(s.containers.has('ef'.repeat(32)), false);
   assert.deepEqual(calls.sort(), ['ListContainers', 'ListPodSandbox']);
 });
 
@@ -67,8 +64,7 @@ test('CRI: an absent socket is a Network error naming the endpoint; endpoints ot
   } finally {
     provider.close();
   }
-  assert.equal(criTarget('unix:///run/containerd/containerd.sock'), 'unix:/run/containerd/containerd.sock');
-  assert.throws(() => criTarget('tcp://1.2.3.4:1'), (e: unknown) => isKubemeterError(e, ErrorCode.InvalidFlag));
+  assert.throws(() => criIdentity({ endpoint: 'tcp://1.2.3.4:1' }), (e: unknown) => isKubemeterError(e, ErrorCode.InvalidFlag));
 });
 
 test('Docker/Podman engine API over a unix socket', async (t) => {
