@@ -8,8 +8,13 @@
  * (metrics-server writes the response time there): `head` + time + `tail` are the bytes the
  * encoders in src/api write for that item. An entry is valid while the store's version of the
  * pod (its node's last store) is unchanged; the key is the pod object of the source, so an entry
- * goes with its pod (WeakMap) and a pod updated by its informer (a new object, maybe with new
- * labels) starts a new entry.
+ * goes with its pod and a pod updated by its informer (a new object, maybe with new labels)
+ * starts a new entry.
+ *
+ * Items are never changed once made (a new version makes a new item), so a list can hold the
+ * items of one moment while it is written; and once a pod has an item, refresh() makes the next
+ * one right after its node is stored, so that a list finds nearly every item ready instead of
+ * encoding the whole cluster again in the turn it starts (see MetricsHandler.refreshPods).
  */
 import { formatGoDuration } from '../lib/go-format.ts';
 import { Quantity } from '../lib/quantity.ts';
@@ -117,39 +122,28 @@ export function nodeBody(t: ItemText, timeJsonText: string): string {
 }
 
 /**
- * A pod's cached item. 8 bytes per field and about 250 bytes of text per pod: on the pod object
- * itself (no WeakMap entry, no lookup) and without the head when it can be rebuilt from the
- * pod's names, because every byte here is kept for every pod of the cluster (see docs/server.md).
+ * A pod's cached item, never changed once made. 8 bytes per field and about 250 bytes of text per
+ * pod: on the pod object itself (no WeakMap entry, no lookup) and without the head when it can
+ * be rebuilt from the pod's names, because every byte here is kept for every pod of the cluster
+ * (see docs/server.md).
  */
 export class PodItem {
   /** The store's version this item was made from. */
-  version: number;
+  readonly version: number;
   /**
    * The item's head when the names need escaping; undefined for the usual names, whose head is
    * `{"metadata":{"name":"NAME","namespace":"NAMESPACE","creationTimestamp":` (podHead).
    */
-  head: string | undefined;
+  readonly head: string | undefined;
   /** From after the creationTimestamp value to the item's closing `}`; undefined: no usage. */
-  tail: string | undefined;
+  readonly tail: string | undefined;
   /** The item's `timestamp`, Unix ms. */
-  timestampMs: number;
+  readonly timestampMs: number;
   constructor(version: number, pod: ApiPod, text: ItemText | undefined) {
     this.version = version;
-    this.head = undefined;
-    this.tail = undefined;
-    this.timestampMs = 0;
-    this.set(pod, text);
-  }
-  /** Take `text` (made at the current version). */
-  set(pod: ApiPod, text: ItemText | undefined): void {
-    if (text === undefined) {
-      this.head = undefined;
-      this.tail = undefined;
-      return;
-    }
-    this.head = text.head === podHead(pod.namespace, pod.name) ? undefined : flat(text.head);
-    this.tail = flat(text.tail);
-    this.timestampMs = text.timestampMs;
+    this.head = text === undefined || text.head === podHead(pod.namespace, pod.name) ? undefined : flat(text.head);
+    this.tail = text === undefined ? undefined : flat(text.tail);
+    this.timestampMs = text === undefined ? 0 : text.timestampMs;
   }
 }
 
@@ -178,6 +172,8 @@ function flat(s: string): string {
 export class ItemCache {
   private readonly source: MetricsSource;
   private readonly nodes = new WeakMap<ApiNode, { version: number; text: ItemText | undefined }>();
+  /** Some pod has a cached item (refresh has work to do). */
+  private podItems = false;
 
   constructor(source: MetricsSource) {
     this.source = source;
@@ -191,13 +187,24 @@ export class ItemCache {
       return text === undefined ? undefined : new PodItem(0, pod, text);
     }
     let e = pod.item;
-    if (e === undefined) pod.item = e = new PodItem(version, pod, this.freshPod(pod));
-    else if (e.version !== version) {
-      // Reused: a steady cluster then allocates only the new strings.
-      e.version = version;
-      e.set(pod, this.freshPod(pod));
+    if (e === undefined || e.version !== version) {
+      pod.item = e = new PodItem(version, pod, this.freshPod(pod));
+      this.podItems = true;
     }
     return e.tail === undefined ? undefined : e;
+  }
+
+  /** Whether any pod has a cached item: until one has, refresh() has nothing to do. */
+  hasPodItems(): boolean {
+    return this.podItems;
+  }
+
+  /**
+   * Bring a pod's cached item up to date now (its node was just stored), if it has one: pods
+   * nobody listed or got stay without.
+   */
+  refresh(pod: ApiPod): void {
+    if (pod.item !== undefined) this.pod(pod);
   }
 
   /** A node's item text, or undefined when it has no servable usage. */

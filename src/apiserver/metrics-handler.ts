@@ -2,7 +2,8 @@
  * The metrics.k8s.io/v1beta1 resources: nodes and pods, get and list, with metrics-server's
  * lookups (node and Running-pod caches first, then the store), selectors, sort order, Status
  * errors and Table output. JSON bodies are assembled from list items cached between scrapes
- * (item-cache.ts) and lists are streamed in pieces.
+ * (item-cache.ts) and lists are streamed in pieces, every piece of a list from the items of the
+ * moment the list was asked for.
  */
 import { andLabelSelectors, everythingLabelSelector, type Labels, type LabelSelector } from '../lib/labels.ts';
 import { compareGoStrings } from '../lib/go-strings.ts';
@@ -80,11 +81,11 @@ export interface MetricsHandlerOptions {
 }
 
 /**
- * Characters per piece of a streamed list: 64 Ki characters are about 200 pods, assembled from
+ * Characters per piece of a streamed list: 128 Ki characters are about 400 pods, assembled from
  * cached item texts in well under a millisecond, so a get slips in between two pieces of a
  * 300,000-pod list, and the socket gets writes large enough to fill whole TLS records.
  */
-const pieceChars = 65536;
+const pieceChars = 131072;
 
 function comparePods(a: ApiPod, b: ApiPod): number {
   return compareGoStrings(a.namespace, b.namespace) || compareGoStrings(a.name, b.name);
@@ -231,14 +232,33 @@ export class MetricsHandler {
     return { pods: selected, from: 0, to: selected.length };
   }
 
+  /**
+   * Bring the cached items of these pods up to date now: call right after their node was stored,
+   * so that the next list finds them ready (see listPods). Costs nothing until some pod has been
+   * listed or got; then about 3 µs per pod whose item is made again.
+   */
+  refreshPods(pods: Iterable<ApiPod | undefined>): void {
+    if (!this.items.hasPodItems()) return;
+    for (const pod of pods) if (pod !== undefined) this.items.refresh(pod);
+  }
+
+  /** Whether refreshPods has work to do (some pod has a cached item). */
+  refreshesPods(): boolean {
+    return this.items.hasPodItems();
+  }
+
   private listPods(req: ApiRequest, namespace: string | undefined, opts: ListOptions): ApiResponse {
     const nowMs = this.options.nowMs();
     const { pods, from, to } = this.selectPods(namespace, opts);
     const time = timeJson(nowMs);
-    const items = this.items;
     const observe = (timestampMs: number): void => this.observe(timestampMs, nowMs);
-    // Each pod's item is looked up when its piece is assembled, so a list written while scrapes
-    // land may hold some pods of the newer scrape: every item is still one consistent point.
+    // The list's items are taken here, in the turn the list is asked for, and never looked up
+    // again: items are never changed once made, so every piece, however long the list takes to
+    // write and however many nodes are stored meanwhile, comes from the store as it was now.
+    // Items were made as their nodes were stored (refreshPods), so this is mostly a version
+    // check per pod (a few ms for 300,000 pods); pods without a current item are encoded here.
+    const items = new Array<PodItem | undefined>(to - from);
+    for (let i = from; i < to; i++) items[i - from] = this.items.pod(pods[i]!);
     const pieces = function* (): Generator<string> {
       let piece = podListHead;
       let first = true;
@@ -247,7 +267,7 @@ export class MetricsHandler {
       let namespaceAndTime = '';
       for (let i = from; i < to; i++) {
         const pod = pods[i]!;
-        const t = items.pod(pod);
+        const t = items[i - from];
         if (t === undefined) continue;
         observe(t.timestampMs);
         if (t.head === undefined) {
@@ -262,7 +282,7 @@ export class MetricsHandler {
           piece += first ? t.head : `,${t.head}`;
           piece += time;
         }
-        piece += t.tail;
+        piece += t.tail!;
         first = false;
         if (piece.length >= pieceChars) {
           yield piece;

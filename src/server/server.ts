@@ -2,17 +2,39 @@
  * `kubemeter server` composed: cluster view (Kubernetes or a nodes file) → scrape loop → store →
  * metrics.k8s.io (and scrape.kubemeter.io, the per-node scrape outcomes) over authenticated HTTPS. Nothing here parses flags or exits; see src/cmd/server.ts.
  */
-import { MetricsHandler, type MetricsSource } from '../apiserver/metrics-handler.ts';
+import { MetricsHandler, type ApiPod, type MetricsSource } from '../apiserver/metrics-handler.ts';
 import { ScrapeStatusHandler } from '../apiserver/scrape-status-handler.ts';
 import { createApiRouter, type VersionInfo } from '../apiserver/router.ts';
 import { builtinChecks, type HealthCheck } from '../apiserver/health.ts';
 import { SelfMetrics } from '../apiserver/self-metrics.ts';
 import type { ApiRequest, ApiResponse } from '../apiserver/http.ts';
 import { MetricsStore } from '../storage/store.ts';
+import type { NodeScrape } from '../storage/types.ts';
 import { ScrapeStatusStore } from '../storage/scrape-status.ts';
 import { ScrapeLoop, type ScrapeLoopOptions } from './loop.ts';
 import { StorePodIndex } from './store-pods.ts';
 import { serveApi, type ServeOptions, type Serving } from './serve.ts';
+
+/** The store, telling the API after each node's store which pods it stored (MetricsHandler.refreshPods). */
+class ServedStore extends MetricsStore {
+  afterStore: ((scrape: NodeScrape) => void) | undefined;
+  override storeNode(scrape: NodeScrape, nowMs: number): void {
+    super.storeNode(scrape, nowMs);
+    this.afterStore?.(scrape);
+  }
+}
+
+/** The API objects of the pods of a scrape (samples come grouped by pod), looked up by `find`. */
+function* scrapedPods(scrape: NodeScrape, find: (namespace: string, name: string) => ApiPod | undefined): Generator<ApiPod | undefined> {
+  let namespace: string | undefined;
+  let name: string | undefined;
+  for (const c of scrape.containers) {
+    if (c.pod === name && c.namespace === namespace) continue;
+    namespace = c.namespace;
+    name = c.pod;
+    yield find(namespace, name);
+  }
+}
 
 /** Everything the server needs: the scrape loop's options (the server makes its stores) and the version it reports. */
 export interface MetricsServerOptions extends Omit<ScrapeLoopOptions, 'store' | 'scrapeStatus' | 'selfMetrics'> {
@@ -33,7 +55,7 @@ export class MetricsServer {
 
   constructor(o: MetricsServerOptions) {
     this.o = o;
-    this.store = new MetricsStore({
+    const store = new ServedStore({
       resolutionMs: o.resolutionMs,
       onEvent: (e) => {
         if (e.kind === 'rate-error') o.logger.debug(e.pod === undefined ? 'Skipping node usage metric' : 'Skipping container usage metric', { ...e });
@@ -41,9 +63,9 @@ export class MetricsServer {
         else o.logger.debug('Found new metrics point is older than stored previous, drop previous', { ...e });
       },
     });
+    this.store = store;
     this.selfMetrics = new SelfMetrics({ resolutionSeconds: o.resolutionMs / 1000, startTimeMs: o.clock.nowMs() });
     this.loop = new ScrapeLoop({ ...o, store: this.store, scrapeStatus: this.scrapeStatus, selfMetrics: this.selfMetrics });
-    const store = this.store;
     const cluster = o.cluster;
     const storePods = new StorePodIndex(store);
     const source: MetricsSource = {
@@ -65,6 +87,12 @@ export class MetricsServer {
       podVersion: (pod) => storePods.version(pod) ?? store.podVersion(pod.namespace, pod.name),
     };
     const metrics = new MetricsHandler({ source, nodeSelector: o.nodeSelector, nowMs: () => o.clock.nowMs(), observeFreshness: (s) => this.selfMetrics.observeFreshness(s) });
+    // A listed pod's item is made again as soon as its node is stored, a slice of about 0.3 ms per
+    // 100-pod node, instead of the whole cluster's at once in the turn of the next list.
+    const findForRefresh = cluster.podSource !== undefined ? cluster.podSource.pod.bind(cluster.podSource) : (ns: string, name: string) => storePods.indexed(ns, name);
+    store.afterStore = (scrape) => {
+      if (metrics.refreshesPods()) metrics.refreshPods(scrapedPods(scrape, findForRefresh));
+    };
     const scrapeStatus = new ScrapeStatusHandler({
       source: { node: (name) => cluster.node(name), nodes: () => cluster.nodes(), record: (name) => this.scrapeStatus.get(name) },
       nodeSelector: o.nodeSelector,

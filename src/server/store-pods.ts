@@ -89,6 +89,11 @@ export class StorePodIndex {
     return new StorePod({ namespace, name, version });
   }
 
+  /** The index's own object of a pod as the index stands (no rebuild), or undefined. */
+  indexed(namespace: string, name: string): ApiPod | undefined {
+    return this.search(namespace, name);
+  }
+
   private search(namespace: string, name: string): StorePod | undefined {
     const all = this.all;
     let lo = 0;
