@@ -7,6 +7,9 @@ import { decodeImageFsInfoResponse, decodeListContainersResponse, decodeListCont
 import { identityFromCri } from './cri.ts';
 import { maxGroupDepth, ProtoReader, ProtoWriter, WireType } from './proto-wire.ts';
 
+/** int64 ns (decimal text) → ms as int64 division truncates. */
+const ms = (ns: string | undefined): number => Number(BigInt(ns ?? 0) / 1_000_000n);
+
 const decoders = [decodeListPodSandboxResponse, decodeListContainersResponse, decodeListContainerStatsResponse, decodeImageFsInfoResponse];
 
 /** Fails the property unless `f` returns or throws an InvalidDocument KubemeterError. */
@@ -30,7 +33,7 @@ test('CRI list answers encoded by protobufjs decode to the fields the agent read
   fc.assert(fc.property(fc.array(sandbox, { maxLength: 5 }), (items) => {
     const got = decodeListPodSandboxResponse(encodeCriResponse('ListPodSandbox', { items }));
     assert.deepEqual(got, items.map((s) => ({
-      id: s.id ?? '', name: s.metadata?.name ?? '', uid: s.metadata?.uid ?? '', namespace: s.metadata?.namespace ?? '', createdAtNs: BigInt(s.created_at ?? 0),
+      id: s.id ?? '', name: s.metadata?.name ?? '', uid: s.metadata?.uid ?? '', namespace: s.metadata?.namespace ?? '', createdAtMs: ms(s.created_at),
       labels: Object.fromEntries(Object.entries({
         podUid: s.labels?.['io.kubernetes.pod.uid'], podName: s.labels?.['io.kubernetes.pod.name'], podNamespace: s.labels?.['io.kubernetes.pod.namespace'], containerName: s.labels?.['io.kubernetes.container.name'],
       }).filter(([, v]) => v !== undefined)),
@@ -42,8 +45,8 @@ test('CRI list answers encoded by protobufjs decode to the fields the agent read
   }, { requiredKeys: [] });
   fc.assert(fc.property(fc.array(container, { maxLength: 5 }), (containers) => {
     const got = decodeListContainersResponse(encodeCriResponse('ListContainers', { containers }));
-    assert.deepEqual(got.map((c) => [c.id, c.podSandboxId, c.name, c.createdAtNs, c.labels.containerName]),
-      containers.map((c) => [c.id ?? '', c.pod_sandbox_id ?? '', c.metadata?.name ?? '', BigInt(c.created_at ?? 0), c.labels?.['io.kubernetes.container.name']]));
+    assert.deepEqual(got.map((c) => [c.id, c.podSandboxId, c.name, c.createdAtMs, c.labels.containerName]),
+      containers.map((c) => [c.id ?? '', c.pod_sandbox_id ?? '', c.metadata?.name ?? '', ms(c.created_at), c.labels?.['io.kubernetes.container.name']]));
   }));
 });
 
@@ -53,7 +56,7 @@ test('CRI filesystem answers encoded by protobufjs: int64 time, uint64 counters 
     used_bytes: fc.option(fc.record({ value: uint64Text }, { requiredKeys: [] }), { nil: undefined }), inodes_used: fc.option(fc.record({ value: uint64Text }, { requiredKeys: [] }), { nil: undefined }),
   }, { requiredKeys: [] });
   const expected = (u: { timestamp?: string; fs_id?: { mountpoint: string } | undefined; used_bytes?: { value?: string } | undefined; inodes_used?: { value?: string } | undefined } | undefined): unknown => u === undefined ? undefined : ({
-    timeMs: Number(BigInt(u.timestamp ?? 0) / 1_000_000n), mountpoint: u.fs_id?.mountpoint ?? '',
+    timeMs: ms(u.timestamp), mountpoint: u.fs_id?.mountpoint ?? '',
     usedBytes: u.used_bytes === undefined ? undefined : BigInt(u.used_bytes.value ?? 0), inodesUsed: u.inodes_used === undefined ? undefined : BigInt(u.inodes_used.value ?? 0),
   });
   fc.assert(fc.property(fc.array(usage, { maxLength: 3 }), fc.array(usage, { maxLength: 3 }), (images, containers) => {
@@ -82,14 +85,14 @@ test('unknown fields of every wire type are skipped, known fields with the wrong
     .uint(1, 7) // id as a varint: not a string, skipped
     .message(2, metadata)
     .message(2, new ProtoWriter().string(2, 'uid-1').string(3, 'shop')) // merged into the first metadata
-    .uint(4, -5n) // a negative int64 (ten bytes)
+    .uint(4, -5_000_000n) // a negative int64 (ten bytes)
     .message(5, new ProtoWriter().string(2, 'v').string(1, 'io.kubernetes.container.name')) // value before key
     .message(5, new ProtoWriter().string(1, 'other').string(2, 'not kept'))
     .message(6, new ProtoWriter().string(1, 'annotation').string(2, 'skipped'));
   const bytes = new ProtoWriter().message(1, sandbox).message(3, unknown()).finish();
   const withUnknown = new Uint8Array([...unknown().finish(), ...bytes]);
   for (const b of [bytes, withUnknown]) {
-    assert.deepEqual(decodeListPodSandboxResponse(b), [{ id: 'sb1', name: 'web-0', uid: 'uid-1', namespace: 'shop', createdAtNs: -5n, labels: { containerName: 'v' } }]);
+    assert.deepEqual(decodeListPodSandboxResponse(b), [{ id: 'sb1', name: 'web-0', uid: 'uid-1', namespace: 'shop', createdAtMs: -5, labels: { containerName: 'v' } }]);
   }
   const layer = new ProtoWriter().uint(1, 3_000_000n).message(3, new ProtoWriter().uint(1, (1n << 64n) - 1n)).message(3, new ProtoWriter().string(7, 'merged, value kept'));
   const stats = new ProtoWriter().message(1, new ProtoWriter().message(2, unknown()).message(4, layer).message(1, new ProtoWriter().string(1, 'c1')).message(2, unknown())).finish();
@@ -126,13 +129,18 @@ test('malformed protobuf: truncated varints, lengths beyond the buffer, bad tags
   assert.throws(() => decodeListPodSandboxResponse(nested(maxGroupDepth + 1).finish()), /nested deeper than 100/);
 });
 
-test('varints: every 64-bit value round-trips, as uint64 and as int64', () => {
+test('varints: every 64-bit value round-trips, as uint64, as int64 and as int64 ns → ms', () => {
   fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (v) => {
     const r = new ProtoReader(new ProtoWriter().varint(v).finish(), 'v');
     assert.equal(r.varint64(), v);
     assert.equal(r.more(), false);
     assert.equal(new ProtoReader(new ProtoWriter().varint(v).finish(), 'v').int64(), BigInt.asIntN(64, v));
-  }));
+    assert.equal(new ProtoReader(new ProtoWriter().varint(v).finish(), 'v').int64Millis(), Number(BigInt.asIntN(64, v) / 1_000_000n));
+  }), { numRuns: 5000 });
+  // Around millisecond boundaries of present-day timestamps, where a double division would round up.
+  for (const ns of [1700000000999999999n, 1700000001000000000n, 1699999999999999999n, (1n << 63n) - 1n, 999_999n, 1_000_000n, (1n << 49n) - 1n, 1n << 49n, -1n, -(1n << 63n)]) {
+    assert.equal(new ProtoReader(new ProtoWriter().varint(ns).finish(), 'v').int64Millis(), Number(ns / 1_000_000n), String(ns));
+  }
 });
 
 test('fuzz: arbitrary bytes, and valid answers cut or corrupted anywhere, decode or fail with InvalidDocument', () => {

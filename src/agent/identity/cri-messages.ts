@@ -52,14 +52,14 @@ export interface CriPodSandbox {
   name: string;
   uid: string;
   namespace: string;
-  /** `created_at`, ns since the epoch (0 when absent). */
-  createdAtNs: bigint;
+  /** `created_at` in ms since the epoch (0 when absent). */
+  createdAtMs: number;
   labels: KubeletLabels;
 }
 
 function readSandbox(r: ProtoReader): CriPodSandbox {
   const m = r.message('PodSandbox');
-  const s: CriPodSandbox = { id: '', name: '', uid: '', namespace: '', createdAtNs: 0n, labels: {} };
+  const s: CriPodSandbox = { id: '', name: '', uid: '', namespace: '', createdAtMs: 0, labels: {} };
   while (m.more()) {
     const t = m.tag();
     if (t === bytesTag(1)) s.id = m.string();
@@ -72,7 +72,7 @@ function readSandbox(r: ProtoReader): CriPodSandbox {
         else if (mt === bytesTag(3)) s.namespace = md.string();
         else md.skip(mt);
       }
-    } else if (t === varintTag(4)) s.createdAtNs = m.int64();
+    } else if (t === varintTag(4)) s.createdAtMs = m.int64Millis();
     else if (t === bytesTag(5)) readLabel(m, s.labels);
     else m.skip(t);
   }
@@ -97,14 +97,14 @@ export interface CriContainer {
   podSandboxId: string;
   /** `metadata.name` ("" when absent). */
   name: string;
-  /** `created_at`, ns since the epoch (0 when absent). */
-  createdAtNs: bigint;
+  /** `created_at` in ms since the epoch (0 when absent). */
+  createdAtMs: number;
   labels: KubeletLabels;
 }
 
 function readContainer(r: ProtoReader): CriContainer {
   const m = r.message('Container');
-  const c: CriContainer = { id: '', podSandboxId: '', name: '', createdAtNs: 0n, labels: {} };
+  const c: CriContainer = { id: '', podSandboxId: '', name: '', createdAtMs: 0, labels: {} };
   while (m.more()) {
     const t = m.tag();
     if (t === bytesTag(1)) c.id = m.string();
@@ -116,7 +116,7 @@ function readContainer(r: ProtoReader): CriContainer {
         if (mt === bytesTag(1)) c.name = md.string();
         else md.skip(mt);
       }
-    } else if (t === varintTag(7)) c.createdAtNs = m.int64();
+    } else if (t === varintTag(7)) c.createdAtMs = m.int64Millis();
     else if (t === bytesTag(8)) readLabel(m, c.labels);
     else m.skip(t);
   }
@@ -172,7 +172,7 @@ function readFilesystemUsage(r: ProtoReader, into?: RuntimeFsUsage): RuntimeFsUs
   const u: RuntimeFsUsage = into ?? { timeMs: 0, usedBytes: undefined, inodesUsed: undefined, mountpoint: '' };
   while (m.more()) {
     const t = m.tag();
-    if (t === varintTag(1)) u.timeMs = Number(m.int64() / 1_000_000n);
+    if (t === varintTag(1)) u.timeMs = m.int64Millis();
     else if (t === bytesTag(2)) {
       const id = m.message('FilesystemIdentifier');
       while (id.more()) {

@@ -20,9 +20,9 @@ const emptyRequest = new Uint8Array(0);
 const runtimeService = '/runtime.v1.RuntimeService/';
 const imageService = '/runtime.v1.ImageService/';
 
-/** Nanoseconds since the epoch → ms; undefined for 0 or negative (absent). */
-function nsToMs(ns: bigint): number | undefined {
-  return ns <= 0n ? undefined : Number(ns / 1_000_000n);
+/** A creation time in ms; undefined for 0 or negative (absent). */
+function knownMs(ms: number): number | undefined {
+  return ms > 0 ? ms : undefined;
 }
 
 /** Turn the two list responses into an identity snapshot (pure; exported for tests). */
@@ -35,7 +35,7 @@ export function identityFromCri(sandboxes: readonly CriPodSandbox[], containers:
     const name = s.name || s.labels.podName;
     const namespace = s.namespace || s.labels.podNamespace;
     if (!s.id || !uid || !name || !namespace) continue;
-    const createdAtMs = nsToMs(s.createdAtNs);
+    const createdAtMs = knownMs(s.createdAtMs);
     // Several sandboxes of one pod (restarts): the newest names the pod's start.
     const prev = pods.get(uid);
     if (prev === undefined || (createdAtMs ?? 0) > (prev.startTimeMs ?? 0)) pods.set(uid, { uid, name, namespace, startTimeMs: createdAtMs });
@@ -46,7 +46,7 @@ export function identityFromCri(sandboxes: readonly CriPodSandbox[], containers:
     const podUid = (c.podSandboxId ? podOfSandbox.get(c.podSandboxId) : undefined) || c.labels.podUid;
     const name = c.name || c.labels.containerName;
     if (!c.id || !podUid || !name) continue;
-    byId.set(c.id, { id: c.id, podUid, name, sandbox: false, createdAtMs: nsToMs(c.createdAtNs) });
+    byId.set(c.id, { id: c.id, podUid, name, sandbox: false, createdAtMs: knownMs(c.createdAtMs) });
   }
   return { pods, containers: byId };
 }

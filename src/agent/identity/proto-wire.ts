@@ -84,6 +84,30 @@ export class ProtoReader {
     return BigInt.asIntN(64, this.varint64());
   }
 
+  /**
+   * An int64 of nanoseconds as milliseconds, truncated toward zero as int64 division does. CRI
+   * timestamps (~1.7e18 ns) pass 2^53, so a number cannot hold them; rather than a bigint per
+   * timestamp (one per sandbox, container and layer each pass), the two 32-bit halves are
+   * divided exactly in doubles. Negative values (never sent in practice) take the bigint path.
+   */
+  int64Millis(): number {
+    const start = this.pos;
+    const n = this.varint();
+    // Below 2^49, n / 1e6 rounds to a double too close to the true quotient to cross an integer.
+    if (this.pos - start <= 7) return Math.trunc(n / 1e6);
+    const buf = this.buf;
+    let lo = 0;
+    for (let i = 0; i < 4; i++) lo |= (buf[start + i]! & 0x7f) << (7 * i);
+    const b4 = buf[start + 4]! & 0x7f;
+    lo = (lo | ((b4 & 0x0f) << 28)) >>> 0;
+    let hi = b4 >> 4;
+    for (let i = 5; i < this.pos - start; i++) hi |= (buf[start + i]! & 0x7f) << (7 * i - 32);
+    hi >>>= 0;
+    if (hi >= 0x80000000) return Number(BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)) / 1_000_000n);
+    // hi·2^32 = hi·4294·10^6 + hi·967296, and hi·967296 + lo < 2^53: every step is exact.
+    return hi * 4294 + Math.floor((hi * 967296 + lo) / 1e6);
+  }
+
   /** The payload range of a length-delimited field: [start, end) of `buf`; the cursor moves past it. */
   bytes(): [number, number] {
     const at = this.pos;
