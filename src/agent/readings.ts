@@ -10,22 +10,38 @@ import type { ErrorKind } from './error-kinds.ts';
 import { classifyReadError } from './error-kinds.ts';
 import type { CgroupReading } from './model.ts';
 
-interface Previous {
+/** The reads of one cgroup: the last one, and the one of the pass before (the rate's base). */
+interface History {
+  /** The pass of the last read. */
+  pass: number;
   timeMs: number;
   cpuNs: bigint;
+  /** Whether the previous pass read it (else there is no rate). */
+  hasPrevious: boolean;
+  previousTimeMs: number;
+  previousCpuNs: bigint;
 }
 
 /** CPU rate in core-nanoseconds per second between two reads, or 0 when undefined. */
-export function usageNanoCores(prev: Previous | undefined, timeMs: number, cpuNs: bigint): number {
-  if (prev === undefined || timeMs <= prev.timeMs || cpuNs < prev.cpuNs) return 0;
+export function usageNanoCores(prev: { timeMs: number; cpuNs: bigint } | undefined, timeMs: number, cpuNs: bigint): number {
+  if (prev === undefined) return 0;
+  return rate(prev.timeMs, prev.cpuNs, timeMs, cpuNs);
+}
+
+function rate(prevTimeMs: number, prevCpuNs: bigint, timeMs: number, cpuNs: bigint): number {
+  if (timeMs <= prevTimeMs || cpuNs < prevCpuNs) return 0;
   // ns of CPU per ns of wall time × 1e9; the delta fits a double exactly for any real interval.
-  return Math.trunc((Number(cpuNs - prev.cpuNs) / ((timeMs - prev.timeMs) * 1e6)) * 1e9);
+  return Math.trunc((Number(cpuNs - prevCpuNs) / ((timeMs - prevTimeMs) * 1e6)) * 1e9);
 }
 
 /** Keeps the previous read of every cgroup and counts failures. */
 export class ReadingTracker {
-  private previous = new Map<string, Previous>();
-  private seen = new Map<string, Previous>();
+  /**
+   * One record per cgroup, updated in place from pass to pass: a new record and a new map per
+   * pass were ~450 objects of garbage each pass for the heap compactor to collect.
+   */
+  private readonly history = new Map<string, History>();
+  private pass = 0;
   private readonly reader: CgroupReader;
   private readonly clock: Clock;
   private readonly onError: (kind: ErrorKind, path: string, e: unknown) => void;
@@ -43,13 +59,26 @@ export class ReadingTracker {
     const timeMs = this.clock.nowMs();
     try {
       const s = this.reader.readStats(path, this.options);
-      const cur = { timeMs, cpuNs: s.cpuUsageCoreNanoSeconds };
-      const rate = usageNanoCores(this.previous.get(path), timeMs, cur.cpuNs);
-      this.seen.set(path, cur);
-      const reading: CgroupReading = { path, timeMs, cpuUsageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds, usageNanoCores: rate, memory: s.memory, swap: s.swap };
+      const cpuNs = s.cpuUsageCoreNanoSeconds;
+      let h = this.history.get(path);
+      if (h === undefined) {
+        h = { pass: this.pass, timeMs, cpuNs, hasPrevious: false, previousTimeMs: 0, previousCpuNs: 0n };
+        this.history.set(path, h);
+      } else if (h.pass !== this.pass) {
+        // First read in this pass: the last read becomes the base if it was in the pass before.
+        h.hasPrevious = h.pass === this.pass - 1;
+        h.previousTimeMs = h.timeMs;
+        h.previousCpuNs = h.cpuNs;
+        h.pass = this.pass;
+      }
+      // A cgroup read twice in a pass keeps the same base; the last read is remembered.
+      h.timeMs = timeMs;
+      h.cpuNs = cpuNs;
+      const usage = h.hasPrevious ? rate(h.previousTimeMs, h.previousCpuNs, timeMs, cpuNs) : 0;
+      const reading: CgroupReading = { path, timeMs, cpuUsageCoreNanoSeconds: cpuNs, usageNanoCores: usage, memory: s.memory, swap: s.swap };
       if (s.pressure !== undefined) reading.pressure = s.pressure;
       // A broken pressure file loses only its own value: the rest of the reading is served.
-      for (const e of s.pressureErrors ?? []) this.onError(classifyReadError(e, () => true), path, e);
+      if (s.pressureErrors !== undefined) for (const e of s.pressureErrors) this.onError(classifyReadError(e, () => true), path, e);
       return reading;
     } catch (e) {
       this.onError(classifyReadError(e, () => this.reader.exists(path)), path, e);
@@ -59,9 +88,13 @@ export class ReadingTracker {
 
   /** End a pass: forget cgroups not read in it; returns how many were read. */
   endPass(): number {
-    const n = this.seen.size;
-    this.previous = this.seen;
-    this.seen = new Map();
+    let n = 0;
+    // forEach rather than for…of over entries: no [path, record] array per cgroup per pass.
+    this.history.forEach((h, path) => {
+      if (h.pass === this.pass) n++;
+      else this.history.delete(path);
+    });
+    this.pass++;
     return n;
   }
 }

@@ -49,3 +49,75 @@ test('the parsers never throw anything but KubemeterError on arbitrary text', ()
     }),
   );
 });
+
+/** The fscommon rules written as plainly as possible (regexes, split): the oracle for the byte parsers. */
+const oracle = {
+  uint64(text: string): bigint | 'error' {
+    const t = text.trim();
+    if (t === 'max') return maxUint64;
+    if (/^\d+$/.test(t)) return BigInt(t) > maxUint64 ? maxUint64 : BigInt(t);
+    if (/^-\d+$/.test(t)) return 0n;
+    return 'error';
+  },
+  flat(text: string, wanted: readonly string[]): Map<string, bigint> | 'error' {
+    const out = new Map<string, bigint>();
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const sp = line.indexOf(' ');
+      if (sp <= 0 || !/^[a-z]$/.test(line[0]!) || !/^[0-9m-]$/.test(line[sp + 1] ?? '')) return 'error';
+      const key = line.slice(0, sp);
+      if (!wanted.includes(key)) continue;
+      const v = oracle.uint64(line.slice(sp + 1));
+      if (v === 'error') return 'error';
+      out.set(key, v);
+    }
+    return out;
+  },
+  pids(text: string): number[] | 'error' {
+    const out: number[] = [];
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const pid = Number(line.trim());
+      if (line.trim() === '' || !Number.isSafeInteger(pid) || pid < 0) return 'error';
+      out.push(pid);
+    }
+    return out;
+  },
+};
+
+function outcome<T>(f: () => T): T | 'error' {
+  try {
+    return f();
+  } catch (e) {
+    assert.ok(isKubemeterError(e), String(e));
+    return 'error';
+  }
+}
+
+test('the byte parsers agree with the plain rules on kernel-like and arbitrary latin1 text', () => {
+  const line = fc.oneof(
+    fc.tuple(fc.constantFrom('anon', 'file', 'rss', 'total_rss', 'pgfault', 'x'), fc.oneof(fc.bigInt({ min: 0n, max: maxUint64 * 2n }).map(String), fc.constantFrom('max', '-1', '1e3', '', ' 7', '0x1', '12 ')))
+      .map(([k, v]) => `${k} ${v}`),
+    fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 12 }),
+  );
+  const wanted = ['anon', 'file', 'total_rss', 'pgfault'];
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 8 }), fc.boolean(), (lines, newline) => {
+      const text = lines.join('\n') + (newline ? '\n' : '');
+      assert.deepEqual(outcome(() => parseFlatKeyed(text, 'f', new Set(wanted))), oracle.flat(text, wanted));
+      for (const l of lines) {
+        assert.deepEqual(outcome(() => parseUint64(l, 'f')), oracle.uint64(l));
+        const value = l.slice(l.indexOf(' ') + 1);
+        assert.deepEqual(outcome(() => parseUint64(value, 'f')), oracle.uint64(value));
+      }
+    }),
+    { numRuns: 500 },
+  );
+  const pidLine = fc.oneof(fc.nat().map(String), fc.constantFrom(' 12', '+5', '1e3', '0x10', '', ' ', '9007199254740993', '12345678901234567', '-1', 'Infinity', '\u00a042'));
+  fc.assert(
+    fc.property(fc.array(pidLine, { maxLength: 6 }), (lines) => {
+      const text = lines.join('\n');
+      assert.deepEqual(outcome(() => parsePids(text, 'f')), oracle.pids(text));
+    }),
+  );
+});

@@ -4,6 +4,7 @@
  * pid lists. Every parser throws a KubemeterError (InvalidFile) naming the file on garbage.
  */
 import { ErrorCode, KubemeterError, quoteInput } from '../lib/errors.ts';
+import { isSpace, latin1, named, textBytes } from './bytes.ts';
 
 /** 2^64 − 1: what `max` means in a cgroup file, and the "unlimited" sentinel for limits. */
 export const maxUint64 = (1n << 64n) - 1n;
@@ -11,11 +12,41 @@ export const maxUint64 = (1n << 64n) - 1n;
 /** Limits above 2^62 count as unlimited (cAdvisor and the kubelet use this threshold). */
 export const unlimitedThreshold = 1n << 62n;
 
-const digitsOnly = /^\d+$/;
-const negativeInt = /^-\d+$/;
-
 function bad(source: string, what: string, text: string): KubemeterError {
   return new KubemeterError(ErrorCode.InvalidFile, `${source}: ${what}, got ${quoteInput(text)}`, { source });
+}
+
+/**
+ * `bytes[start, end)` as parseUint64 reads it, or undefined when it is not an unsigned integer,
+ * `max` or a negative integer. Builds no string unless the number has more than 15 digits.
+ */
+export function uint64At(bytes: Uint8Array, start: number, end: number): bigint | undefined {
+  let s = start;
+  let e = end;
+  while (s < e && isSpace(bytes[s]!)) s++;
+  while (e > s && isSpace(bytes[e - 1]!)) e--;
+  if (e - s === 3 && bytes[s] === 0x6d && bytes[s + 1] === 0x61 && bytes[s + 2] === 0x78) return maxUint64;
+  const negative = s < e && bytes[s] === 0x2d;
+  const first = negative ? s + 1 : s;
+  if (first === e) return undefined;
+  let v = 0;
+  for (let i = first; i < e; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  if (negative) return 0n;
+  // Up to 15 digits fit a double exactly (⌊log10 2^53⌋ = 15); longer ones go through BigInt's parser.
+  if (e - first <= 15) return BigInt(v);
+  const big = BigInt(latin1(bytes, first, e));
+  return big > maxUint64 ? maxUint64 : big;
+}
+
+/** parseUint64 over `bytes[start, end)`; errors name `named(dir, file)`. */
+export function parseUint64Bytes(bytes: Uint8Array, start: number, end: number, dir: string, file: string): bigint {
+  const v = uint64At(bytes, start, end);
+  if (v === undefined) throw bad(named(dir, file), 'expected an unsigned integer or "max"', latin1(bytes, start, end));
+  return v;
 }
 
 /**
@@ -23,71 +54,112 @@ function bad(source: string, what: string, text: string): KubemeterError {
  * `-1` for "no quota"); values above 2^64−1 saturate. Empty or non-numeric text is an error.
  */
 export function parseUint64(text: string, source: string): bigint {
-  const t = text.trim();
-  if (t === 'max') return maxUint64;
-  if (digitsOnly.test(t)) {
-    // Fast path: up to 15 digits fit a double exactly (⌊log10 2^53⌋ = 15).
-    const v = t.length <= 15 ? BigInt(Number(t)) : BigInt(t);
-    return v > maxUint64 ? maxUint64 : v;
-  }
-  if (negativeInt.test(t)) return 0n;
-  throw bad(source, 'expected an unsigned integer or "max"', text);
+  return parseUint64Bytes(textBytes(text), 0, text.length, source, '');
+}
+
+/** Keys of a flat keyed file to convert, prepared for comparing bytes in place. */
+export interface FlatKeys {
+  readonly names: readonly string[];
+  readonly bytes: readonly Uint8Array[];
+}
+
+/** Prepare the keys parseFlatKeyedBytes looks for; the values come back in this order. */
+export function flatKeys(names: readonly string[]): FlatKeys {
+  return { names, bytes: names.map((n) => Buffer.from(n, 'latin1')) };
 }
 
 /**
- * A flat keyed file (`memory.stat`, `cpu.stat`, `memory.events`): one `key value` per line. Only the
- * keys in `wanted` are converted (converting all ~60 keys of a v2 memory.stat per cgroup would
- * double the cost of a housekeeping pass); every line must still have the `key value` shape.
+ * A flat keyed file (`memory.stat`, `cpu.stat`, `memory.events`) in `bytes[start, end)`: one
+ * `key value` per line. `out[i]` receives the value of `keys.names[i]` (undefined when absent; a
+ * repeated key keeps its last value). Only those keys are converted (converting all ~60 keys of
+ * a v2 memory.stat per cgroup would double the cost of a housekeeping pass), compared in place
+ * rather than sliced out; every line must still have the `key value` shape.
  */
-export function parseFlatKeyed(text: string, source: string, wanted: ReadonlySet<string>): Map<string, bigint> {
-  const out = new Map<string, bigint>();
-  let start = 0;
-  const n = text.length;
-  while (start < n) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = n;
-    if (end > start) {
-      const sp = text.indexOf(' ', start);
-      if (sp < 0 || sp >= end || sp === start) throw bad(source, 'expected "key value" lines', text.slice(start, end));
+export function parseFlatKeyedBytes(bytes: Uint8Array, start: number, end: number, keys: FlatKeys, out: (bigint | undefined)[], dir: string, file: string): void {
+  const wanted = keys.bytes;
+  for (let w = 0; w < wanted.length; w++) out[w] = undefined;
+  let lineStart = start;
+  while (lineStart < end) {
+    let lineEnd = lineStart;
+    while (lineEnd < end && bytes[lineEnd] !== 0x0a) lineEnd++;
+    if (lineEnd > lineStart) {
+      let sp = lineStart;
+      while (sp < lineEnd && bytes[sp] !== 0x20) sp++;
       // Unwanted keys are not converted, but a line must still look like `name number`
-      // (two character tests per line keep garbage from passing unnoticed).
-      const k0 = text.charCodeAt(start);
-      const v0 = text.charCodeAt(sp + 1);
-      if (k0 < 0x61 || k0 > 0x7a || !((v0 >= 0x30 && v0 <= 0x39) || v0 === 0x2d || v0 === 0x6d)) {
-        throw bad(source, 'expected "key value" lines', text.slice(start, end));
+      // (two byte tests per line keep garbage from passing unnoticed).
+      const k0 = bytes[lineStart]!;
+      const v0 = sp + 1 < lineEnd ? bytes[sp + 1]! : -1;
+      if (sp === lineEnd || sp === lineStart || k0 < 0x61 || k0 > 0x7a || !((v0 >= 0x30 && v0 <= 0x39) || v0 === 0x2d || v0 === 0x6d)) {
+        throw bad(named(dir, file), 'expected "key value" lines', latin1(bytes, lineStart, lineEnd));
       }
-      // Compared in place rather than sliced out: a v2 memory.stat has ~60 keys and a pass reads
-      // ~440 of them, so slicing every key allocated ~1 MiB per pass for the 5 keys used.
-      const keyLength = sp - start;
-      for (const key of wanted) {
-        if (key.length === keyLength && text.startsWith(key, start)) {
-          out.set(key, parseUint64(text.slice(sp + 1, end), `${source} key ${key}`));
-          break;
+      const keyLength = sp - lineStart;
+      for (let w = 0; w < wanted.length; w++) {
+        const key = wanted[w]!;
+        if (key.length !== keyLength) continue;
+        let same = true;
+        for (let k = 0; k < keyLength; k++) {
+          if (bytes[lineStart + k] !== key[k]) {
+            same = false;
+            break;
+          }
         }
+        if (!same) continue;
+        const v = uint64At(bytes, sp + 1, lineEnd);
+        if (v === undefined) throw bad(`${named(dir, file)} key ${keys.names[w]!}`, 'expected an unsigned integer or "max"', latin1(bytes, sp + 1, lineEnd));
+        out[w] = v;
+        break;
       }
     }
-    start = end + 1;
+    lineStart = lineEnd + 1;
+  }
+}
+
+/** parseFlatKeyedBytes over a text, as a map of the wanted keys found. */
+export function parseFlatKeyed(text: string, source: string, wanted: ReadonlySet<string>): Map<string, bigint> {
+  const keys = flatKeys([...wanted]);
+  const values: (bigint | undefined)[] = [];
+  parseFlatKeyedBytes(textBytes(text), 0, text.length, keys, values, source, '');
+  const out = new Map<string, bigint>();
+  keys.names.forEach((k, i) => {
+    const v = values[i];
+    if (v !== undefined) out.set(k, v);
+  });
+  return out;
+}
+
+/** A pid list (`cgroup.procs`, `tasks`) in `bytes[start, end)`: one decimal pid per line. */
+export function parsePidsBytes(bytes: Uint8Array, start: number, end: number, dir: string, file: string): number[] {
+  const out: number[] = [];
+  let lineStart = start;
+  while (lineStart < end) {
+    let lineEnd = lineStart;
+    while (lineEnd < end && bytes[lineEnd] !== 0x0a) lineEnd++;
+    if (lineEnd > lineStart) {
+      let s = lineStart;
+      let e = lineEnd;
+      while (s < e && isSpace(bytes[s]!)) s++;
+      while (e > s && isSpace(bytes[e - 1]!)) e--;
+      let pid = e > s && e - s <= 15 ? 0 : -1;
+      for (let i = s; i < e && pid >= 0; i++) {
+        const d = bytes[i]! - 0x30;
+        pid = d < 0 || d > 9 ? -1 : pid * 10 + d;
+      }
+      if (pid < 0) {
+        // Not plain digits: decided by Number() as before (the kernel prints plain digits).
+        const line = latin1(bytes, s, e);
+        pid = Number(line);
+        if (line === '' || !Number.isSafeInteger(pid) || pid < 0) throw bad(named(dir, file), 'expected one pid per line', line);
+      }
+      out.push(pid);
+    }
+    lineStart = lineEnd + 1;
   }
   return out;
 }
 
 /** A pid list (`cgroup.procs`, `tasks`): one decimal pid per line. */
 export function parsePids(text: string, source: string): number[] {
-  const out: number[] = [];
-  let start = 0;
-  const n = text.length;
-  while (start < n) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = n;
-    if (end > start) {
-      const line = text.slice(start, end).trim();
-      const pid = Number(line);
-      if (line === '' || !Number.isSafeInteger(pid) || pid < 0) throw bad(source, 'expected one pid per line', line);
-      out.push(pid);
-    }
-    start = end + 1;
-  }
-  return out;
+  return parsePidsBytes(textBytes(text), 0, text.length, source, '');
 }
 
 /** Is this limit (bytes) effectively unlimited? */

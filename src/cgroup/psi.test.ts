@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isKubemeterError } from '../lib/errors.ts';
+import type { PressureLine, PressureSample } from './psi.ts';
 import { parsePressure } from './psi.ts';
 
 test('a cpu.pressure as the kernel prints it', () => {
@@ -30,5 +31,58 @@ test('garbage is an InvalidFile error naming the file', () => {
         assert.ok(isKubemeterError(e), String(e));
       }
     }),
+  );
+});
+
+/** opencontainers' statPSI rules written plainly (split, Number): the oracle for the byte parser. */
+function oracle(text: string): PressureSample | 'error' {
+  const zero = (): PressureLine => ({ avg10: 0, avg60: 0, avg300: 0, totalMicroseconds: 0n });
+  let some: PressureLine | undefined;
+  let full: PressureLine | undefined;
+  for (const line of text.split('\n')) {
+    const kind = line.startsWith('some ') ? 'some' : line.startsWith('full ') ? 'full' : undefined;
+    if (kind === undefined) continue;
+    const out = zero();
+    for (const pair of line.slice(5).split(' ')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      if (eq <= 0) return 'error';
+      const [key, value] = [pair.slice(0, eq), pair.slice(eq + 1)];
+      if (key === 'total') {
+        if (!/^\d+$/.test(value) || BigInt(value) > (1n << 64n) - 1n) return 'error';
+        out.totalMicroseconds = BigInt(value);
+      } else if (key === 'avg10' || key === 'avg60' || key === 'avg300') {
+        if (!/^(\d+|\d+\.\d+)$/.test(value)) return 'error';
+        out[key] = Number(value);
+      }
+    }
+    if (kind === 'some') some = out;
+    else full = out;
+  }
+  if (some === undefined && full === undefined) return 'error';
+  return { some: some ?? zero(), full: full ?? zero() };
+}
+
+test('the byte parser agrees with the plain rules, numbers to the last bit', () => {
+  const decimal = fc.tuple(fc.nat({ max: 10_000 }), fc.nat({ max: 99 }), fc.integer({ min: 0, max: 3 })).map(([i, f, digits]) => (digits === 0 ? String(i) : `${i}.${String(f).padStart(2, '0').slice(0, digits)}`));
+  const value = fc.oneof(decimal, fc.bigInt({ min: 0n, max: (1n << 65n) }).map(String), fc.constantFrom('', '1.', '.5', '1.2.3', '-1', 'x', '12345678901234567.5'));
+  const pair = fc.tuple(fc.constantFrom('avg10', 'avg60', 'avg300', 'total', 'avg', 'future', ''), value).map(([k, v]) => `${k}=${v}`);
+  const line = fc.oneof(
+    fc.tuple(fc.constantFrom('some', 'full', 'other'), fc.array(fc.oneof(pair, fc.constantFrom('', 'junk')), { maxLength: 5 })).map(([k, ps]) => `${k} ${ps.join(' ')}`),
+    fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 10 }),
+  );
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 3 }), (lines) => {
+      const text = lines.join('\n');
+      let got: PressureSample | 'error';
+      try {
+        got = parsePressure(text, 'p');
+      } catch (e) {
+        assert.ok(isKubemeterError(e), String(e));
+        got = 'error';
+      }
+      assert.deepEqual(got, oracle(text), JSON.stringify(text));
+    }),
+    { numRuns: 1000 },
   );
 });

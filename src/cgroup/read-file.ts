@@ -31,11 +31,20 @@ export function isAbsent(e: unknown): boolean {
  * exist; throws KubemeterError InvalidFile (unreadable) or TooLarge otherwise.
  */
 export function readSmallFile(path: string): string | undefined {
+  const n = readSmallFileBytes(path);
+  return n < 0 ? undefined : buffer.toString('latin1', 0, n);
+}
+
+/**
+ * Read a small file into the shared buffer (sharedBytes()); returns the byte count, or -1 when
+ * it does not exist. The bytes are valid until the next read of any file. Throws as readSmallFile.
+ */
+export function readSmallFileBytes(path: string): number {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    if (isAbsent(e)) return undefined;
+    if (isAbsent(e)) return -1;
     throw new KubemeterError(ErrorCode.InvalidFile, `${path}: cannot open: ${(e as Error).message}`, { cause: e, source: path });
   }
   try {
@@ -47,7 +56,7 @@ export function readSmallFile(path: string): string | undefined {
         n = readSync(fd, buffer, used, wanted, null);
       } catch (e) {
         // A cgroup removed between open and read answers ENODEV: it vanished, not broken.
-        if (isAbsent(e)) return undefined;
+        if (isAbsent(e)) return -1;
         throw new KubemeterError(ErrorCode.InvalidFile, `${path}: cannot read: ${(e as Error).message}`, { cause: e, source: path });
       }
       if (n === 0) break;
@@ -67,10 +76,15 @@ export function readSmallFile(path: string): string | undefined {
         buffer = bigger;
       }
     }
-    return buffer.toString('latin1', 0, used);
+    return used;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The buffer readSmallFileBytes fills (shared by every read: parse before reading again). */
+export function sharedBytes(): Uint8Array {
+  return buffer;
 }
 
 /** Like readSmallFile, but a missing file is an error (NotFound) naming the path. */
@@ -150,11 +164,21 @@ export class FileGroup {
 
   /** Read `<dir>/<file>` through the descriptor kept in `slot`; undefined when the file does not exist. */
   read(slot: number, file: string): string | undefined {
+    const n = this.readBytes(slot, file);
+    return n < 0 ? undefined : buffer.toString('latin1', 0, n);
+  }
+
+  /**
+   * Read `<dir>/<file>` through the descriptor kept in `slot` into the shared buffer (bytes());
+   * returns the byte count, or -1 when the file does not exist. The bytes are valid until the
+   * next read of any file: parse them at once.
+   */
+  readBytes(slot: number, file: string): number {
     let fd = this.fds[slot] ?? -1;
     if (fd >= 0 && this.cache.checkLinks && !stillLinked(fd)) fd = this.drop(slot);
     if (fd >= 0) {
       try {
-        return buffer.toString('latin1', 0, preadAll(fd, this.dir, file));
+        return preadAll(fd, this.dir, file);
       } catch (e) {
         this.drop(slot);
         if (e instanceof KubemeterError) throw e;
@@ -163,27 +187,32 @@ export class FileGroup {
       }
     }
     const path = `${this.dir}/${file}`;
-    if (!this.cache.mayOpen()) return readSmallFile(path);
+    if (!this.cache.mayOpen()) return readSmallFileBytes(path);
     try {
       fd = openSync(path, 'r');
     } catch (e) {
-      if (isAbsent(e)) return undefined;
+      if (isAbsent(e)) return -1;
       if (typeof e === 'object' && e !== null && 'code' in e && (e.code === 'EMFILE' || e.code === 'ENFILE')) {
         this.cache.exhausted();
-        return readSmallFile(path);
+        return readSmallFileBytes(path);
       }
       throw new KubemeterError(ErrorCode.InvalidFile, `${path}: cannot open: ${(e as Error).message}`, { cause: e, source: path });
     }
     this.fds[slot] = fd;
     this.cache.opened(1);
     try {
-      return buffer.toString('latin1', 0, preadAll(fd, this.dir, file));
+      return preadAll(fd, this.dir, file);
     } catch (e) {
       this.drop(slot);
       if (e instanceof KubemeterError) throw e;
-      if (isAbsent(e)) return undefined;
+      if (isAbsent(e)) return -1;
       throw new KubemeterError(ErrorCode.InvalidFile, `${path}: cannot read: ${(e as Error).message}`, { cause: e, source: path });
     }
+  }
+
+  /** The buffer the last readBytes filled (shared by every read: parse before reading again). */
+  bytes(): Uint8Array {
+    return buffer;
   }
 
   /** Close the descriptor in `slot`; returns -1. */
@@ -243,15 +272,15 @@ export class OpenFileCache {
   }
 
   /**
-   * The group of cgroup `name` in hierarchy `space` (any object identifying it); `dirOf` makes its
-   * directory the first time. `name` is the map key, so callers that keep their name strings
-   * from pass to pass pay no hashing.
+   * The group of cgroup `name` in hierarchy `space` (any object identifying it); `dirOf(space,
+   * name)` makes its directory the first time (a plain function, not a closure per call). `name`
+   * is the map key, so callers that keep their name strings from pass to pass pay no hashing.
    */
-  group(space: unknown, name: string, dirOf: (name: string) => string): FileGroup {
+  group<S>(space: S, name: string, dirOf: (space: S, name: string) => string): FileGroup {
     let byName = this.groups.get(space);
     if (byName === undefined) this.groups.set(space, (byName = new Map()));
     let g = byName.get(name);
-    if (g === undefined) byName.set(name, (g = new FileGroup(this, dirOf(name), this.pass)));
+    if (g === undefined) byName.set(name, (g = new FileGroup(this, dirOf(space, name), this.pass)));
     else g.pass = this.pass;
     return g;
   }
@@ -280,14 +309,16 @@ export class OpenFileCache {
 
   /** End a pass: close every group that was not read during it. */
   endPass(): void {
-    for (const byName of this.groups.values()) {
-      for (const [name, g] of byName) {
-        if (g.pass !== this.pass) {
+    // forEach rather than for…of over entries: no [name, group] array per cgroup per pass.
+    const pass = this.pass;
+    this.groups.forEach((byName) =>
+      byName.forEach((g, name) => {
+        if (g.pass !== pass) {
           g.closeAll();
           byName.delete(name);
         }
-      }
-    }
+      }),
+    );
     this.pass++;
     this.outOfDescriptors = false;
   }

@@ -7,14 +7,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
 import type { CgroupMounts, HierarchyMount } from './mounts.ts';
 import { cgroupDir } from './mounts.ts';
-import { parsePids } from './parse.ts';
+import { parsePidsBytes } from './parse.ts';
 import type { CgroupPressure, PressureSample } from './psi.ts';
-import { parsePressure } from './psi.ts';
+import { parsePressureBytes } from './psi.ts';
 import type { FileGroup } from './read-file.ts';
 import { isAbsent, isCgroupFs, OpenFileCache } from './read-file.ts';
 import type { CgroupStats } from './stats.ts';
-import { v1StatsFromFiles } from './v1.ts';
-import { v2StatsFromFiles } from './v2.ts';
+import { readV1Stats, v1Slot } from './v1.ts';
+import { readV2Stats, v2Slot } from './v2.ts';
 
 /** Reads cgroups of one host, whatever its cgroup version. */
 export interface CgroupReader {
@@ -54,10 +54,6 @@ export interface ReadStatsOptions {
    */
   swap?: boolean;
 }
-
-/** Where each file's descriptor is kept in a cgroup's FileGroup (v1: one group per hierarchy). */
-const v1Slot = { cpuacctUsage: 0, procs: 1, memoryStat: 2, memoryUsage: 3, memoryLimit: 4, memswLimit: 5 } as const;
-const v2Slot = { cpuStat: 0, memoryStat: 1, memoryCurrent: 2, memoryMax: 3, swapCurrent: 4, swapMax: 5, cpuPressure: 6, memoryPressure: 7, ioPressure: 8, procs: 9 } as const;
 
 function listDirs(dir: string): string[] {
   try {
@@ -105,35 +101,25 @@ class V1Reader implements CgroupReader {
   }
 
   private group(mount: HierarchyMount, name: string): FileGroup {
-    return this.files.group(mount, name, (n) => cgroupDir(mount, n));
+    return this.files.group(mount, name, cgroupDir);
   }
 
   readStats(name: string): CgroupStats {
     const cpu = this.group(this.mounts.controllers.cpuacct ?? this.walk, name);
     const memMount = this.mounts.controllers.memory;
-    const mem = memMount === undefined ? undefined : this.group(memMount, name);
-    const cpuacctUsage = cpu.read(v1Slot.cpuacctUsage, 'cpuacct.usage');
-    if (cpuacctUsage === undefined) mustExist(cpu.dir, name);
-    const memoryStat = mem?.read(v1Slot.memoryStat, 'memory.stat');
-    const memoryUsage = memoryStat === undefined ? undefined : mem?.read(v1Slot.memoryUsage, 'memory.usage_in_bytes');
-    // Without usage and memory.stat there is no memory sample: the limits would not be used.
-    const withMemory = memoryUsage !== undefined;
-    return v1StatsFromFiles(
-      {
-        cpuacctUsage,
-        memoryUsage,
-        memoryStat,
-        memoryLimit: withMemory ? mem?.read(v1Slot.memoryLimit, 'memory.limit_in_bytes') : undefined,
-        memswLimit: withMemory ? mem?.read(v1Slot.memswLimit, 'memory.memsw.limit_in_bytes') : undefined,
-      },
-      cpu.dir,
-    );
+    try {
+      return readV1Stats(cpu, memMount === undefined ? undefined : this.group(memMount, name), cpu.dir);
+    } catch (e) {
+      // A missing cpuacct.usage: say so, unless the whole cgroup is gone.
+      if (e instanceof KubemeterError && e.code === ErrorCode.NotFound) mustExist(cpu.dir, name);
+      throw e;
+    }
   }
 
   readPids(name: string): number[] {
     const g = this.group(this.walk, name);
-    const text = g.read(v1Slot.procs, 'cgroup.procs');
-    return text === undefined ? [] : parsePids(text, `${g.dir}/cgroup.procs`);
+    const n = g.readBytes(v1Slot.procs, 'cgroup.procs');
+    return n < 0 ? [] : parsePidsBytes(g.bytes(), 0, n, g.dir, 'cgroup.procs');
   }
 
   listChildren(name: string): string[] {
@@ -167,13 +153,13 @@ class V2Reader implements CgroupReader {
   }
 
   private group(name: string): FileGroup {
-    return this.files.group(this.mount, name, (n) => cgroupDir(this.mount, n));
+    return this.files.group(this.mount, name, cgroupDir);
   }
 
   private pressure(g: FileGroup, slot: number, file: string, errors: KubemeterError[]): PressureSample | undefined {
     try {
-      const text = g.read(slot, file);
-      return text === undefined ? undefined : parsePressure(text, `${g.dir}/${file}`);
+      const n = g.readBytes(slot, file);
+      return n < 0 ? undefined : parsePressureBytes(g.bytes(), 0, n, g.dir, file);
     } catch (e) {
       errors.push(e instanceof KubemeterError ? e : new KubemeterError(ErrorCode.InvalidFile, `${g.dir}/${file}: ${(e as Error).message}`, { cause: e, source: `${g.dir}/${file}` }));
       return undefined;
@@ -182,20 +168,14 @@ class V2Reader implements CgroupReader {
 
   readStats(name: string, options?: ReadStatsOptions): CgroupStats {
     const g = this.group(name);
-    const cpuStat = g.read(v2Slot.cpuStat, 'cpu.stat');
-    if (cpuStat === undefined) mustExist(g.dir, name);
-    const memoryStat = g.read(v2Slot.memoryStat, 'memory.stat');
-    // No memory.stat = the memory controller is off for this cgroup: its other memory files do
-    // not exist either, and four failed opens would cost more than a successful read each.
-    const stats = memoryStat === undefined
-      ? v2StatsFromFiles({ cpuStat, memoryCurrent: undefined, memoryStat, memoryMax: undefined, swapCurrent: undefined, swapMax: undefined }, g.dir)
-      : v2StatsFromFiles(
-        {
-          cpuStat, memoryCurrent: g.read(v2Slot.memoryCurrent, 'memory.current'), memoryStat, memoryMax: g.read(v2Slot.memoryMax, 'memory.max'),
-          swapCurrent: options?.swap === false ? undefined : g.read(v2Slot.swapCurrent, 'memory.swap.current'), swapMax: g.read(v2Slot.swapMax, 'memory.swap.max'),
-        },
-        g.dir,
-      );
+    let stats: CgroupStats;
+    try {
+      stats = readV2Stats(g, g.dir, { swap: options?.swap !== false });
+    } catch (e) {
+      // A missing cpu.stat: say so, unless the whole cgroup is gone.
+      if (e instanceof KubemeterError && e.code === ErrorCode.NotFound) mustExist(g.dir, name);
+      throw e;
+    }
     if (options?.pressure !== true) return stats;
     const errors: KubemeterError[] = [];
     const pressure: CgroupPressure = {
@@ -205,7 +185,7 @@ class V2Reader implements CgroupReader {
       io: this.pressure(g, v2Slot.ioPressure, 'io.pressure', errors),
     };
     stats.pressure = pressure;
-    stats.pressureErrors = errors;
+    if (errors.length > 0) stats.pressureErrors = errors;
     return stats;
   }
 
@@ -216,8 +196,8 @@ class V2Reader implements CgroupReader {
 
   readPids(name: string): number[] {
     const g = this.group(name);
-    const text = g.read(v2Slot.procs, 'cgroup.procs');
-    return text === undefined ? [] : parsePids(text, `${g.dir}/cgroup.procs`);
+    const n = g.readBytes(v2Slot.procs, 'cgroup.procs');
+    return n < 0 ? [] : parsePidsBytes(g.bytes(), 0, n, g.dir, 'cgroup.procs');
   }
 
   listChildren(name: string): string[] {

@@ -1,10 +1,12 @@
 /**
  * cgroup v1 (also hybrid hosts): cumulative CPU from `cpuacct.usage`, memory from
  * `memory.usage_in_bytes`, `memory.stat`, `memory.limit_in_bytes`, swap limit from
- * `memory.memsw.limit_in_bytes`. The pure part turns file texts into CgroupStats.
+ * `memory.memsw.limit_in_bytes`. Each file is parsed from its bytes as soon as it is read.
  */
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
-import { parseFlatKeyed, parseUint64 } from './parse.ts';
+import type { FileBytes } from './bytes.ts';
+import { TextFiles } from './bytes.ts';
+import { flatKeys, maxUint64, parseFlatKeyedBytes, parseUint64Bytes } from './parse.ts';
 import type { CgroupStats } from './stats.ts';
 import { workingSetBytes } from './stats.ts';
 
@@ -17,6 +19,9 @@ export interface V1Files {
   memswLimit: string | undefined;
 }
 
+/** Where each v1 file's descriptor is kept in a cgroup's FileGroup (one group per hierarchy). */
+export const v1Slot = { cpuacctUsage: 0, procs: 1, memoryStat: 2, memoryUsage: 3, memoryLimit: 4, memswLimit: 5 } as const;
+
 /** The memory.stat keys v1 needs. */
 export const v1MemoryStatKeys: ReadonlySet<string> = new Set([
   'total_inactive_file',
@@ -25,33 +30,48 @@ export const v1MemoryStatKeys: ReadonlySet<string> = new Set([
   'pgmajfault',
   'total_swap',
 ]);
+const memoryKeys = flatKeys([...v1MemoryStatKeys]);
+const [totalInactiveFile, totalRss, pgfault, pgmajfault, totalSwap] = [0, 1, 2, 3, 4] as const;
+
+// Parsed values land here and are copied out before the next cgroup (no array per read).
+const values: (bigint | undefined)[] = [];
+
+/**
+ * Read and compute CgroupStats from the v1 files of one cgroup: CPU from the cpuacct hierarchy's
+ * `cpu`, memory from the memory hierarchy's `memory` (undefined: not mounted); `dir` names the
+ * cgroup in errors. Without memory.stat and usage there is no memory sample (the limits are
+ * then not read). A missing cpuacct.usage is NotFound.
+ */
+export function readV1Stats(cpu: FileBytes, memory: FileBytes | undefined, dir: string): CgroupStats {
+  let n = cpu.readBytes(v1Slot.cpuacctUsage, 'cpuacct.usage');
+  if (n < 0) throw new KubemeterError(ErrorCode.NotFound, `${dir}: cpuacct.usage is missing`, { source: dir });
+  const cpuUsageCoreNanoSeconds = parseUint64Bytes(cpu.bytes(), 0, n, dir, 'cpuacct.usage');
+  n = memory === undefined ? -1 : memory.readBytes(v1Slot.memoryStat, 'memory.stat');
+  if (memory === undefined || n < 0) return { cpuUsageCoreNanoSeconds, memory: undefined, swap: undefined };
+  parseFlatKeyedBytes(memory.bytes(), 0, n, memoryKeys, values, dir, 'memory.stat');
+  const inactiveFileBytes = values[totalInactiveFile];
+  const rssBytes = values[totalRss] ?? 0n;
+  const pageFaults = values[pgfault] ?? 0n;
+  const majorPageFaults = values[pgmajfault] ?? 0n;
+  const swapUsageBytes = values[totalSwap] ?? 0n;
+  n = memory.readBytes(v1Slot.memoryUsage, 'memory.usage_in_bytes');
+  if (n < 0) return { cpuUsageCoreNanoSeconds, memory: undefined, swap: undefined };
+  const usageBytes = parseUint64Bytes(memory.bytes(), 0, n, dir, 'memory.usage_in_bytes');
+  n = memory.readBytes(v1Slot.memoryLimit, 'memory.limit_in_bytes');
+  const limitBytes = n < 0 ? maxUint64 : parseUint64Bytes(memory.bytes(), 0, n, dir, 'memory.limit_in_bytes');
+  n = memory.readBytes(v1Slot.memswLimit, 'memory.memsw.limit_in_bytes');
+  return {
+    cpuUsageCoreNanoSeconds,
+    memory: { usageBytes, workingSetBytes: workingSetBytes(usageBytes, inactiveFileBytes), rssBytes, pageFaults, majorPageFaults, limitBytes },
+    swap: { usageBytes: swapUsageBytes, limitBytes: n < 0 ? undefined : parseUint64Bytes(memory.bytes(), 0, n, dir, 'memory.memsw.limit_in_bytes') },
+  };
+}
 
 /** Compute CgroupStats from v1 file texts; `source` names the cgroup directory in errors. */
 export function v1StatsFromFiles(files: V1Files, source: string): CgroupStats {
-  if (files.cpuacctUsage === undefined) {
-    throw new KubemeterError(ErrorCode.NotFound, `${source}: cpuacct.usage is missing`, { source });
-  }
-  const cpuUsageCoreNanoSeconds = parseUint64(files.cpuacctUsage, `${source}/cpuacct.usage`);
-  if (files.memoryUsage === undefined || files.memoryStat === undefined) {
-    return { cpuUsageCoreNanoSeconds, memory: undefined, swap: undefined };
-  }
-  const usageBytes = parseUint64(files.memoryUsage, `${source}/memory.usage_in_bytes`);
-  const stat = parseFlatKeyed(files.memoryStat, `${source}/memory.stat`, v1MemoryStatKeys);
-  const limitBytes =
-    files.memoryLimit === undefined ? (1n << 64n) - 1n : parseUint64(files.memoryLimit, `${source}/memory.limit_in_bytes`);
-  return {
-    cpuUsageCoreNanoSeconds,
-    memory: {
-      usageBytes,
-      workingSetBytes: workingSetBytes(usageBytes, stat.get('total_inactive_file')),
-      rssBytes: stat.get('total_rss') ?? 0n,
-      pageFaults: stat.get('pgfault') ?? 0n,
-      majorPageFaults: stat.get('pgmajfault') ?? 0n,
-      limitBytes,
-    },
-    swap: {
-      usageBytes: stat.get('total_swap') ?? 0n,
-      limitBytes: files.memswLimit === undefined ? undefined : parseUint64(files.memswLimit, `${source}/memory.memsw.limit_in_bytes`),
-    },
-  };
+  const texts = new TextFiles({
+    'cpuacct.usage': files.cpuacctUsage, 'memory.usage_in_bytes': files.memoryUsage, 'memory.stat': files.memoryStat,
+    'memory.limit_in_bytes': files.memoryLimit, 'memory.memsw.limit_in_bytes': files.memswLimit,
+  });
+  return readV1Stats(texts, texts, source);
 }

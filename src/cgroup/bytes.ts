@@ -1,0 +1,63 @@
+/**
+ * Helpers for parsing kernel files straight from the bytes read, without turning them into
+ * strings first. A housekeeping pass reads ~4,000 small files; decoding each into a string and
+ * slicing values out of it allocated ~2 MiB per pass (most of the garbage the agent's heap
+ * compactor then had to collect) and cost more CPU than the parsing itself. Text only appears
+ * in error messages and in rare slow paths (numbers too long for a double).
+ */
+
+/** The bytes of one file as read, `[0, length)` of `bytes`, valid until the next read. */
+export interface FileBytes {
+  /** Read `file` (kept in descriptor slot `slot` by implementations that keep files open); its byte count, or -1 when it does not exist. */
+  readBytes(slot: number, file: string): number;
+  /** The buffer the last readBytes filled. */
+  bytes(): Uint8Array;
+}
+
+/** `${dir}/${file}`, or `dir` alone when `file` is empty: built only when an error names it. */
+export function named(dir: string, file: string): string {
+  return file === '' ? dir : `${dir}/${file}`;
+}
+
+/** The latin1 text of `bytes[start, end)` (kernel files are ASCII). */
+export function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end);
+}
+
+/** Is `c` a byte String.prototype.trim removes (ASCII whitespace, line terminators, NBSP)? */
+export function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+}
+
+let scratch = Buffer.allocUnsafe(4096);
+
+/**
+ * Bytes of `text` (latin1: each character's low byte, as files are read) in a shared scratch
+ * buffer, for the string forms of the byte parsers; valid until the next call.
+ */
+export function textBytes(text: string): Uint8Array {
+  if (text.length > scratch.length) scratch = Buffer.allocUnsafe(Math.max(text.length, 2 * scratch.length));
+  scratch.write(text, 0, 'latin1');
+  return scratch;
+}
+
+/** FileBytes over file texts in memory (tests and pure callers); an absent name reads as absent. */
+export class TextFiles implements FileBytes {
+  private readonly texts: ReadonlyMap<string, string | undefined>;
+  private buffer: Uint8Array = new Uint8Array(0);
+
+  constructor(texts: Readonly<Record<string, string | undefined>>) {
+    this.texts = new Map(Object.entries(texts));
+  }
+
+  readBytes(_slot: number, file: string): number {
+    const text = this.texts.get(file);
+    if (text === undefined) return -1;
+    this.buffer = Buffer.from(text, 'latin1');
+    return this.buffer.length;
+  }
+
+  bytes(): Uint8Array {
+    return this.buffer;
+  }
+}
