@@ -29,6 +29,11 @@ export interface ApiResponse {
    * event loop free in between; `body` is then their concatenation, made on demand.
    */
   pieces?: () => Iterable<string>;
+  /**
+   * Every piece is ASCII, so a server may write it one byte per character (latin1) instead of
+   * measuring and encoding it as UTF-8.
+   */
+  piecesAscii?: boolean;
 }
 
 /** A JSON response written piece by piece (see ApiResponse.pieces). */

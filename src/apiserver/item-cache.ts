@@ -145,6 +145,27 @@ export class PodItem {
     this.tail = text === undefined ? undefined : flat(text.tail);
     this.timestampMs = text === undefined ? 0 : text.timestampMs;
   }
+  /** Every character of the item's text is ASCII (a list of such items is written as latin1). */
+  ascii(): boolean {
+    return true;
+  }
+}
+
+/**
+ * An item with a character beyond ASCII (in a name, label or container name): a class of its
+ * own rather than a flag per item, which would cost 8 bytes on every pod for a rare case.
+ */
+class WidePodItem extends PodItem {
+  override ascii(): boolean {
+    return false;
+  }
+}
+
+const beyondAscii = /[\u0080-\uffff]/;
+
+/** The item of `text`, made at the store's `version`. */
+export function podItem(version: number, pod: ApiPod, text: ItemText | undefined): PodItem {
+  return text !== undefined && (beyondAscii.test(text.tail) || beyondAscii.test(text.head)) ? new WidePodItem(version, pod, text) : new PodItem(version, pod, text);
 }
 
 /** The head of a pod item whose names need no escaping. */
@@ -184,11 +205,11 @@ export class ItemCache {
     const version = this.source.podVersion?.(pod);
     if (version === undefined) {
       const text = this.freshPod(pod);
-      return text === undefined ? undefined : new PodItem(0, pod, text);
+      return text === undefined ? undefined : podItem(0, pod, text);
     }
     let e = pod.item;
     if (e === undefined || e.version !== version) {
-      pod.item = e = new PodItem(version, pod, this.freshPod(pod));
+      pod.item = e = podItem(version, pod, this.freshPod(pod));
       this.podItems = true;
     }
     return e.tail === undefined ? undefined : e;

@@ -81,11 +81,13 @@ export interface MetricsHandlerOptions {
 }
 
 /**
- * Characters per piece of a streamed list: 128 Ki characters are about 400 pods, assembled from
+ * Characters per piece of a streamed list: 64 Ki characters are about 200 pods, assembled from
  * cached item texts in well under a millisecond, so a get slips in between two pieces of a
- * 300,000-pod list, and the socket gets writes large enough to fill whole TLS records.
+ * 300,000-pod list, and the socket gets writes large enough to fill whole TLS records. Not more:
+ * a piece's flat copy beyond 128 KiB goes to V8's large-object space, and with 128 Ki pieces a
+ * 300,000-pod list set off a full collection every second.
  */
-const pieceChars = 131072;
+const pieceChars = 65536;
 
 function comparePods(a: ApiPod, b: ApiPod): number {
   return compareGoStrings(a.namespace, b.namespace) || compareGoStrings(a.name, b.name);
@@ -256,9 +258,14 @@ export class MetricsHandler {
     // again: items are never changed once made, so every piece, however long the list takes to
     // write and however many nodes are stored meanwhile, comes from the store as it was now.
     // Items were made as their nodes were stored (refreshPods), so this is mostly a version
-    // check per pod (a few ms for 300,000 pods); pods without a current item are encoded here.
+    // check per pod; pods without a current item are encoded here.
     const items = new Array<PodItem | undefined>(to - from);
-    for (let i = from; i < to; i++) items[i - from] = this.items.pod(pods[i]!);
+    let ascii = true;
+    for (let i = from; i < to; i++) {
+      const t = this.items.pod(pods[i]!);
+      items[i - from] = t;
+      if (t !== undefined && !t.ascii()) ascii = false;
+    }
     const pieces = function* (): Generator<string> {
       let piece = podListHead;
       let first = true;
@@ -291,7 +298,7 @@ export class MetricsHandler {
       }
       yield piece + listTail;
     };
-    return render(req, () => joined(pieces()), (io, v) => {
+    const response = render(req, () => joined(pieces()), (io, v) => {
       const out: PodMetrics[] = [];
       for (let i = from; i < to; i++) {
         const pod = pods[i]!;
@@ -300,5 +307,7 @@ export class MetricsHandler {
       }
       return podMetricsTable(out, io, v);
     }, pieces);
+    if (ascii && response.pieces !== undefined) response.piecesAscii = true;
+    return response;
   }
 }

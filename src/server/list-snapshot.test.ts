@@ -122,3 +122,16 @@ test('stored nodes make their listed pods\' items again at once; nothing is made
   fresh.store.storeNode(scrape(0, 2, 3), T0 + 30_000);
   assert.equal(after, fresh.handle(apiRequest('GET', listPath)).body);
 });
+
+test('a list whose every item is ASCII says so (written as latin1); one beyond ASCII does not', (t) => {
+  const { server } = newServer(t);
+  for (const k of [0, 1]) for (let n = 0; n < 2; n++) server.store.storeNode(scrape(n, k, 2), T0 + k * 15_000);
+  const ascii = server.handle(apiRequest('GET', listPath));
+  assert.equal(ascii.piecesAscii, true);
+  const wide = scrape(2, 0, 1);
+  for (const k of [0, 1]) server.store.storeNode({ ...wide, containers: scrape(2, k, 1).containers.map((c) => ({ ...c, container: `${c.container}-é` })) }, T0 + k * 15_000);
+  const mixed = server.handle(apiRequest('GET', listPath));
+  assert.equal(mixed.piecesAscii, undefined);
+  assert.match(mixed.body, /"name":"app-é"/);
+  assert.equal(server.handle(apiRequest('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods')).piecesAscii, undefined);
+});
