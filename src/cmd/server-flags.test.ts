@@ -56,3 +56,11 @@ test('bad secure values are refused with the flag named', () => {
   assert.throws(() => parseServerFlags(['--tls-cipher-suites=TLS_RSA_WITH_RC4_128_SHA']), /not supported/);
   assert.throws(() => parseServerFlags(['--no-such-flag']), /unknown flag: --no-such-flag/);
 });
+
+test('--kubelet-max-idle-connections: default 2000, 0 keeps none, negative refused', () => {
+  assert.equal(parse([]).maxIdleConnections, 2000);
+  assert.equal(parse(['--kubelet-max-idle-connections=0']).maxIdleConnections, 0);
+  assert.equal(parse(['--kubelet-max-idle-connections', '12000']).maxIdleConnections, 12_000);
+  assert.throws(() => parse(['--kubelet-max-idle-connections=-1']));
+  assert.match(flagHelp(serverFlags), /--kubelet-max-idle-connections=2000:/);
+});

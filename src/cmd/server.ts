@@ -64,6 +64,7 @@ async function serve(f: ServerFlags, logger: Logger): Promise<number> {
     ...(caPem === undefined ? {} : { caPem }),
     ...(f.clientCert === '' ? {} : { clientCertPem: readPem(f.clientCert, '--kubelet-client-certificate'), clientKeyPem: readPem(f.clientKey, '--kubelet-client-key') }),
     bearerToken: () => (f.clientCert === '' ? token : undefined),
+    maxIdleConnections: f.maxIdleConnections,
   });
   const version = packageVersion();
   const [major = '0', minor = '0'] = version.split('.');

@@ -141,3 +141,24 @@ test('property: arbitrary bytes end in a body, a KubemeterError or an incomplete
     { numRuns: 2000 },
   );
 });
+
+test('persistent: an HTTP/1.1 response framed by its length or chunks, without Connection: close and nothing after it', () => {
+  const persistent = (text: string): boolean => {
+    const r = new HttpResponseReader({ maxHeadBytes: 4096, source: 'test', onHead: () => undefined, onBody: () => undefined });
+    r.push(Buffer.from(text, 'latin1'));
+    assert.ok(r.done, text);
+    return r.persistent;
+  };
+  assert.equal(persistent('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), true);
+  assert.equal(persistent('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'), true);
+  assert.equal(persistent('HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n'), true);
+  assert.equal(persistent('HTTP/1.1 200 OK\r\nConnection: Keep-Alive, Close\r\nContent-Length: 2\r\n\r\nok'), false);
+  assert.equal(persistent('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok'), false);
+  // Bytes after the response: the connection is not in a known state.
+  assert.equal(persistent('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n'), false);
+  // A body delimited by the close cannot be followed by anything.
+  const r = new HttpResponseReader({ maxHeadBytes: 4096, source: 'test', onHead: () => undefined, onBody: () => undefined });
+  r.push(Buffer.from('HTTP/1.1 200 OK\r\n\r\nok', 'latin1'));
+  r.end();
+  assert.equal(r.persistent, false);
+});

@@ -1,8 +1,7 @@
 /**
- * An incremental reader of one HTTP/1.1 response (RFC 9112) as a kubelet sends it over a
- * connection we close after it: status line, header fields, then a body framed by
+ * An incremental reader of one HTTP/1.1 response (RFC 9112) as a kubelet sends it: status line, header fields, then a body framed by
  * `Transfer-Encoding: chunked`, `Content-Length` or the end of the connection. Bytes in, body
- * bytes out; no I/O, so it is fuzzed on its own.
+ * bytes out, and whether the connection may carry the next request; no I/O, so it is fuzzed on its own.
  *
  * Written by hand instead of using node:http's client because the client's per-request machinery
  * (ClientRequest, Agent, IncomingMessage and its stream, the abort-signal wiring) cost about a
@@ -55,6 +54,12 @@ export class HttpResponseReader {
   private left = 0;
   /** Response status (0 until the head is read). */
   status = 0;
+  /**
+   * The connection may carry another request once this response is done: HTTP/1.1, no
+   * `Connection: close`, a body framed by its length or chunks (not by the close), and no byte
+   * after the response (a server has no reason to send one before the next request).
+   */
+  persistent = false;
 
   constructor(options: HttpResponseReaderOptions) {
     this.o = options;
@@ -103,6 +108,7 @@ export class HttpResponseReader {
           break;
       }
     }
+    if (p < chunk.length) this.persistent = false;
   }
 
   /** The connection ended: completes a body delimited by the close, or throws when the response is incomplete. */
@@ -168,6 +174,7 @@ export class HttpResponseReader {
     const status = Number(m[2]);
     let contentLength: number | undefined;
     let chunked = false;
+    let close = m[1] === '0';
     for (let i = 1; i < lines.length - 1; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(':');
@@ -189,6 +196,8 @@ export class HttpResponseReader {
         const codings = value.toLowerCase().split(',').map((s) => s.trim()).filter((s) => s !== '');
         if (chunked || codings.length !== 1 || codings[0] !== 'chunked') throw this.error(`unsupported Transfer-Encoding ${JSON.stringify(value.slice(0, 40))}`);
         chunked = true;
+      } else if (name === 'connection') {
+        if (value.toLowerCase().split(',').some((s) => s.trim() === 'close')) close = true;
       }
     }
     if (lines.at(-1) !== '') throw this.error('malformed header section');
@@ -205,6 +214,7 @@ export class HttpResponseReader {
     else if (contentLength !== undefined) this.state = contentLength === 0 ? 'done' : 'length';
     else this.state = 'until-close';
     this.left = chunked ? 0 : (contentLength ?? 0);
+    this.persistent = !close && this.state !== 'until-close';
   }
 
   /** One chunk-size line: hex size, optional extensions (ignored), CRLF. */

@@ -24,7 +24,7 @@ function listen(server: NetServer): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
-test('TLS sessions are resumed per kubelet; the request carries host, token and Connection: close; a chunked body is decoded', async (t) => {
+test('without keep-alive: TLS sessions are resumed per kubelet; the request carries host, token and Connection: close; a chunked body is decoded', async (t) => {
   const pki = createTestPki();
   t.after(() => pki.cleanup());
   const ca = pki.ca('kubelet-ca');
@@ -46,7 +46,7 @@ test('TLS sessions are resumed per kubelet; the request carries host, token and 
   });
   const port = await listen(server);
   t.after(() => server.close());
-  const client = new KubeletClient({ caPem: ca.certPem, bearerToken: () => 'tok3n' });
+  const client = new KubeletClient({ caPem: ca.certPem, bearerToken: () => 'tok3n', maxIdleConnections: 0 });
   t.after(() => client.close());
   const get = async (): Promise<void> => {
     const scrape = await client.get(new URL(`https://127.0.0.1:${port}/metrics/resource?x=1`), { decoder: decoder(), timeoutMs: 5000 });

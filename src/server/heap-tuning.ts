@@ -3,7 +3,8 @@
  * wherever it runs (the image, the manifests and chart, the scale benchmark's harness) without a
  * NODE_OPTIONS or a node flag in every command line.
  */
-import { setFlagsFromString } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 /**
  * Old-generation growth factor, percent: the next full collection comes when the old generation
@@ -16,14 +17,51 @@ import { setFlagsFromString } from 'node:v8';
  * - V8's own factor: 5,000 nodes 716 MiB, 1.13-1.16 ms.
  * - 100: 5,000 nodes 615 MiB, 1.06-1.17 ms; 10,000 nodes 890-902 MiB, 1.13-1.42 ms.
  * - 50: 5,000 nodes 546-553 MiB, 1.29-1.38 ms; 10,000 nodes 755-783 MiB, 1.23-1.28 ms, all stored.
- * 100 keeps 10,000 nodes under 100 KiB per node at no CPU cost we could measure; 50 has room to
- * spare in memory but its extra full collections cost CPU at every size (scale benchmark: 1,000
- * nodes 2.14 ms per node per cycle, 5,000 nodes 1.52 ms, 10,000 nodes 1.42 ms, 78.6 KiB per node).
+ * 100 was the choice while every scrape paid a TLS handshake (50's extra full collections cost CPU
+ * at every size then: 1,000 nodes 2.14 ms per node per cycle, 10,000 nodes 1.42 ms). Since kubelet
+ * connections are kept open, the CPU is there and the memory is what the kept connections need
+ * (about 75 KiB each): at 10,000 nodes with 2,000 kept connections, 50 gave 1.35 ms and 96.5 KiB
+ * per node, where 100 would leave no room for them under 100 KiB.
  * --optimize-for-size went to 347 MiB at 5,000 nodes but tripled the CPU.
  */
-export const serverHeapGrowingPercent = 100;
+export const serverHeapGrowingPercent = 50;
 
-/** Apply the server's V8 heap settings (idempotent; takes effect at the next heap limit computation). */
+/**
+ * Largest young generation (both semi-spaces), bytes. V8 doubles the young generation under
+ * allocation pressure up to 2 × 64 MiB on a machine with this much memory, and a scrape cycle is
+ * such pressure: 128 MiB of RSS that a scavenge touches over and over, never given back, a third
+ * of the server's resident memory at 1,000 nodes. Its cap (--max-semi-space-size) is read only when
+ * V8 starts, so the growth is stopped from inside instead (see tuneHeapForServer). Scale
+ * benchmark, 1,000 nodes: 32 MiB cost no CPU we could tell from the noise of one cycle (16 MiB
+ * semi-spaces: 749 µs per node, 8 MiB: 1,068 µs, V8's default: 1,414 µs) and saved about 90 MiB.
+ */
+export const serverMaxYoungGenerationBytes = 32 << 20;
+
+let youngGenerationWatch: PerformanceObserver | undefined;
+
+/**
+ * Let the young generation grow (V8's factor 2) while it is below `maxBytes`, and stop its growth
+ * (factor 1) once it has reached it. V8 reads the growth factor each time it considers growing,
+ * so the flag flips take effect at the next scavenge; the check runs after every collection
+ * (a performance entry each), and a young generation V8 shrank while idle may grow again.
+ */
+function capYoungGeneration(maxBytes: number): void {
+  if (youngGenerationWatch !== undefined) return;
+  let frozen = false;
+  const check = (): void => {
+    const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+    const freeze = young >= maxBytes;
+    if (freeze === frozen) return;
+    frozen = freeze;
+    setFlagsFromString(`--semi-space-growth-factor=${freeze ? 1 : 2}`);
+  };
+  youngGenerationWatch = new PerformanceObserver(check);
+  youngGenerationWatch.observe({ entryTypes: ['gc'] });
+  check();
+}
+
+/** Apply the server's V8 heap settings (idempotent; take effect at the next collections). */
 export function tuneHeapForServer(): void {
   setFlagsFromString(`--heap-growing-percent=${serverHeapGrowingPercent}`);
+  capYoungGeneration(serverMaxYoungGenerationBytes);
 }
