@@ -9,9 +9,9 @@
  * and the decoders (cri-messages.ts) read only what the agent keeps. Measured for one round of
  * the four calls against a grpc-js server with 110 pods × 3 containers (client process only):
  * 1.96 instead of 5.7 ms of CPU, 0.7 instead of 2.4 MiB allocated, 10.5 instead of 15.5 MiB of
- * live heap. In the agent benchmark (secure port + CRI, 110 pods): RSS 72.3 / 77.5 MiB after the
- * first / 100th pass instead of 79.5 / 85.1, process CPU per pass 126 instead of 132 ms, its
- * forced compactions 43.7 instead of 49.1 ms (docs/agent.md).
+ * live heap. In the agent benchmark (secure port + CRI, 110 pods, either client on the same
+ * tree): RSS 73.3 / 76.5 MiB after the first / 100th pass instead of 80.8 / 82.6, forced
+ * compactions 41.9 instead of 46.4 ms per pass (docs/agent.md).
  *
  * Behaves as the kubelet's CRI client where it matters: a connection timeout; a deadline per
  * call, sent as `grpc-timeout` and enforced by a local timer; a receive limit (16 MiB, the
