@@ -9,12 +9,12 @@ import type { ContainerSample } from '../storage/types.ts';
 import { StorePodIndex, type StorePodKey } from './store-pods.ts';
 
 class Keys {
-  keys: { namespace: string; name: string; version: number }[] = [];
+  keys: { namespace: string; name: string; version: number; nodeName: string }[] = [];
   set(pairs: [string, string][]): void {
     // Like the store: a new array only when the pod set changes, objects kept for pods that stay.
     const old = new Map(this.keys.map((k) => [`${k.namespace}\u0000${k.name}`, k]));
     this.keys = pairs
-      .map(([namespace, name]) => old.get(`${namespace}\u0000${name}`) ?? { namespace, name, version: 1 })
+      .map(([namespace, name]) => old.get(`${namespace}\u0000${name}`) ?? { namespace, name, version: 1, nodeName: 'n' })
       .sort((a, b) => compareGoStrings(a.namespace, b.namespace) || compareGoStrings(a.name, b.name));
   }
   podKeys(): readonly StorePodKey[] {
@@ -115,6 +115,10 @@ test('a real store under pod churn: lists see its pods in order, gets never rebu
       assert.deepEqual(expected, sortedExpected, 'the store keeps its pods sorted as they change');
       assert.deepEqual(listed.map((p) => `${p.namespace}/${p.name}`), expected);
       for (const p of listed) assert.equal(index.find(p.namespace, p.name), p, 'a listed pod is found as the same object');
+      for (const node of ['n0', 'n1', 'n2', 'n3']) {
+        const mine = listed.filter((p) => store.podKeys().some((k) => k.nodeName === node && k.namespace === p.namespace && k.name === p.name));
+        assert.deepEqual(index.nodePods(node), mine, `the pods ${node} reported`);
+      }
       for (const p of listed) {
         const was = before.get(`${p.namespace}/${p.name}`);
         if (was !== undefined && index.version(was) === index.version(p)) assert.equal(was, p, 'an unchanged pod keeps its object');

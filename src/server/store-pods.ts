@@ -20,6 +20,8 @@ export interface StorePodKey {
   readonly name: string;
   /** Changes whenever the pod's usage may change (MetricsStore.podVersion). */
   readonly version: number;
+  /** The node that reported the pod last. */
+  readonly nodeName: string;
 }
 
 /** What the index reads from the store. */
@@ -57,6 +59,8 @@ export class StorePodIndex {
   private readonly store: StorePodKeys;
   private keys: readonly StorePodKey[] | undefined;
   private all: StorePod[] = [];
+  /** The pods of `all` by the node that reported them, made when first asked for. */
+  private byNode: Map<string, StorePod[]> | undefined;
 
   constructor(store: StorePodKeys) {
     this.store = store;
@@ -86,12 +90,27 @@ export class StorePodIndex {
     if (version === undefined) return undefined;
     const known = this.search(namespace, name);
     if (known !== undefined && known.key.version === version) return known;
-    return new StorePod({ namespace, name, version });
+    return new StorePod({ namespace, name, version, nodeName: '' });
   }
 
-  /** The index's own object of a pod as the index stands (no rebuild), or undefined. */
-  indexed(namespace: string, name: string): ApiPod | undefined {
-    return this.search(namespace, name);
+  /**
+   * The index's pods that `node` reported, as the index stands (no rebuild): the pods whose items
+   * to make again once the node is stored. Grouped once per rebuild (one pass over the pods)
+   * instead of a binary search per stored pod: in a 500 MiB heap each search's steps miss the
+   * CPU caches, and the searches took a quarter of the server's thread during a 300,000-pod cycle.
+   */
+  nodePods(node: string): readonly ApiPod[] {
+    if (this.byNode === undefined) {
+      const byNode = new Map<string, StorePod[]>();
+      for (const pod of this.all) {
+        const name = pod.key.nodeName;
+        const list = byNode.get(name);
+        if (list === undefined) byNode.set(name, [pod]);
+        else list.push(pod);
+      }
+      this.byNode = byNode;
+    }
+    return this.byNode.get(node) ?? [];
   }
 
   private search(namespace: string, name: string): StorePod | undefined {
@@ -125,6 +144,7 @@ export class StorePodIndex {
     }
     this.keys = keys;
     this.all = all;
+    this.byNode = undefined;
     return all;
   }
 }

@@ -90,6 +90,10 @@ class PodState {
   get version(): number {
     return this.node.version;
   }
+  /** The node whose scrape reported this pod last (see MetricsStore.podKeys). */
+  get nodeName(): string {
+    return this.node.name;
+  }
 }
 
 class NodeState extends Series {
@@ -433,7 +437,7 @@ export class MetricsStore {
    * same array and entries while the set of pods is unchanged; an entry's `version` is
    * podVersion's, read without a lookup.
    */
-  podKeys(): readonly { readonly namespace: string; readonly name: string; readonly version: number }[] {
+  podKeys(): readonly { readonly namespace: string; readonly name: string; readonly version: number; readonly nodeName: string }[] {
     if (this.addedPods.length === 0 && this.removedPods === 0) return this.podOrder;
     const added = this.addedPods.filter((p) => !p.removed).sort(comparePodStates);
     const old = this.podOrder;
