@@ -22,6 +22,7 @@ import { lazyCri } from '../agent/identity/cri-lazy.ts';
 import { addFeatureGatePairs, defaultFeatureGates, featureGatesHelp, resolveFeatureGates } from '../agent/feature-gates.ts';
 import type { FeatureGatePairs, FeatureGates } from '../agent/feature-gates.ts';
 import { HeapCompactor } from '../agent/heap-compactor.ts';
+import { agentNodeFlags, reexecWithAgentNodeFlags } from './agent-node-flags.ts';
 import { isCgroupPath } from '../agent/system-containers.ts';
 import type { SystemCgroupNames } from '../agent/system-containers.ts';
 import { createAgentHandler } from '../agent/http.ts';
@@ -300,7 +301,9 @@ const compactionSlackBytes = 2 ** 20;
  */
 export function tuneHeapForAgent(): HeapCompactor {
   setFlagsFromString('--optimize-for-size');
-  setFlagsFromString('--no-opt');
+  // Normally already given by the re-execution (agent-node-flags.ts); set here too for an agent
+  // run in a process of its own choosing, where they still keep the heap smaller.
+  for (const flag of agentNodeFlags) setFlagsFromString(flag);
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--expose-gc');
   // The gc extension is installed in contexts created after the flag is set, never in this one.
@@ -314,7 +317,6 @@ export function tuneHeapForAgent(): HeapCompactor {
 
 /** Run the agent until SIGTERM/SIGINT. */
 export async function run(args: string[]): Promise<number> {
-  const heap = tuneHeapForAgent();
   let f: AgentFlags;
   try {
     f = parseAgentFlags(args);
@@ -326,6 +328,10 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(agentUsage());
     return 0;
   }
+  // Before anything is opened: the agent's V8 options must hold from the process's first
+  // instruction (see agent-node-flags.ts); returns when they already do.
+  reexecWithAgentNodeFlags(args);
+  const heap = tuneHeapForAgent();
   const log = createLogger({ level: f.logLevel }).with({ component: 'agent', node: f.nodeName });
   const mounts = readCgroupMounts({ procRoot: f.procRoot, sysRoot: f.sysRoot });
   const connection = await kubeConnection(f);

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { writeGeneratedHost } from '../../test/support/agent-fixtures.ts';
+import { freePort } from '../../test/support/free-port.ts';
+import { agentNodeFlags, agentReexecArgs, missingNodeFlags } from './agent-node-flags.ts';
+import type { ProcessImage } from './agent-node-flags.ts';
+
+const image = (over: Partial<ProcessImage> = {}): ProcessImage => ({
+  execPath: '/usr/bin/node', execArgv: [], argv: ['/usr/bin/node', '/app/dist/cmd/main.js', 'agent', '--port=0'], nodeOptions: undefined, ...over,
+});
+
+test('the agent is re-executed with its V8 flags before its own command line', () => {
+  assert.deepEqual(agentReexecArgs(image(), ['--port=0']), ['/usr/bin/node', ...agentNodeFlags, '/app/dist/cmd/main.js', 'agent', '--port=0']);
+  // The command line's own Node options come after, so that they override.
+  assert.deepEqual(agentReexecArgs(image({ execArgv: ['--enable-source-maps', '--maglev'] }), ['--port=0']),
+    ['/usr/bin/node', ...agentNodeFlags, '--enable-source-maps', '--maglev', '/app/dist/cmd/main.js', 'agent', '--port=0']);
+});
+
+test('only the missing flags are added, and nothing happens once every one is given', () => {
+  assert.deepEqual(missingNodeFlags(image({ execArgv: ['--no-opt'] }), ['--no-opt', '--no-maglev']), ['--no-maglev']);
+  assert.deepEqual(missingNodeFlags(image({ nodeOptions: ' --no-maglev  --no-opt ' }), ['--no-opt', '--no-maglev']), []);
+  assert.deepEqual(agentReexecArgs(image({ execArgv: ['--no-opt'] }), ['--port=0'], ['--no-opt', '--no-maglev']),
+    ['/usr/bin/node', '--no-maglev', '--no-opt', '/app/dist/cmd/main.js', 'agent', '--port=0']);
+  // The re-executed process: no second re-execution.
+  assert.equal(agentReexecArgs(image({ execArgv: [...agentNodeFlags] }), ['--port=0']), undefined);
+  assert.equal(agentReexecArgs(image({ nodeOptions: agentNodeFlags.join(' ') }), ['--port=0']), undefined);
+});
+
+test('a process that is not this agent command line is never re-executed', () => {
+  // run() called by a test runner or an embedding program, with its own argv.
+  assert.equal(agentReexecArgs(image({ argv: ['/usr/bin/node', '/x/agent.test.ts'] }), ['--port=0']), undefined);
+  assert.equal(agentReexecArgs(image({ argv: ['/usr/bin/node', '/x/y.js', 'agent', '--port=1'] }), ['--port=0']), undefined);
+  assert.equal(agentReexecArgs(image({ argv: ['/usr/bin/node', '/x/y.js', 'agent', '--port=0', 'more'] }), ['--port=0']), undefined);
+  assert.equal(agentReexecArgs(image({ argv: ['/usr/bin/node', '/x/y.js', 'top', '--port=0'] }), ['--port=0']), undefined);
+  // `node -e SCRIPT -- args`: argv[1] is already an argument.
+  assert.equal(agentReexecArgs(image({ argv: ['/usr/bin/node', '--port=0', 'agent'] }), []), undefined);
+  assert.equal(agentReexecArgs(image({ argv: ['/usr/bin/node'] }), []), undefined);
+});
+
+test('kubemeter agent runs under its V8 flags in the same process it was started as', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-agent-node-flags-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeGeneratedHost(dir, 1, 1);
+  const port = await freePort();
+  const main = new URL('./main.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--enable-source-maps', main, 'agent', '--proc-root', join(dir, 'proc'), '--sys-root', join(dir, 'sys'),
+    '--read-only-port', String(port), '--address=127.0.0.1', '--port=0', '--standalone=false', '--root-dir', dir, '--log-level=error'], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KUBERNETES_') && k !== 'NODE_OPTIONS')),
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  t.after(() => child.kill('SIGKILL'));
+  let up = false;
+  for (let i = 0; i < 200 && !up; i++) {
+    up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (!up) await sleep(50);
+  }
+  assert.ok(up, `the agent answered (stderr: ${stderr})`);
+  // The process the parent started (same pid) now runs with the flags first, then its own options.
+  const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+  assert.deepEqual(cmdline.slice(1, 2 + agentNodeFlags.length + 1), [...agentNodeFlags, '--enable-source-maps', main]);
+  assert.equal(cmdline.filter((a) => a === agentNodeFlags[0]).length, 1, 'executed again once, not in a loop');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
+});
