@@ -77,7 +77,21 @@ interface Classified {
   pids: number[];
   sandbox: boolean;
   name: string;
-  createdAtMs: number | undefined;
+  /** Creation time: the identity source's, else the cgroup's (ms); set for app containers only. */
+  startTimeMs: number;
+}
+
+/** Up to `max` pids of the containers in order, sandboxes or app containers (readNetwork tries three). */
+function firstPids(classified: readonly Classified[], sandbox: boolean | undefined, max: number): number[] {
+  const out: number[] = [];
+  for (const c of classified) {
+    if (sandbox !== undefined && c.sandbox !== sandbox) continue;
+    for (const pid of c.pids) {
+      if (out.length === max) return out;
+      out.push(pid);
+    }
+  }
+  return out;
 }
 
 /** One pod of the kubepods tree; undefined when its cgroup vanished. */
@@ -86,42 +100,49 @@ export function collectKubePod(ctx: PodContext, pod: PodCgroup): PodSnapshot | u
   const reading = ctx.tracker.read(pod.path);
   if (reading === undefined && !ctx.reader.exists(pod.path)) return undefined;
 
-  const classified: Classified[] = pod.containers.map((c) => {
+  const classified: Classified[] = [];
+  for (const c of pod.containers) {
     const pids = safePids(ctx, c.path);
     const id = ctx.identity.containers.get(c.id);
-    if (id !== undefined) return { cgroup: c, pids, sandbox: id.sandbox, name: id.name, createdAtMs: id.createdAtMs };
-    let sandbox = ctx.sandboxVerdicts.get(c.path);
-    if (sandbox === undefined) {
-      sandbox = looksLikeSandbox(ctx.procRoot, pids);
-      // Only a verdict based on seen processes is final; an empty cgroup may be starting.
-      if (pids.length > 0) ctx.sandboxVerdicts.set(c.path, sandbox);
+    let sandbox: boolean | undefined;
+    if (id !== undefined) sandbox = id.sandbox;
+    else {
+      sandbox = ctx.sandboxVerdicts.get(c.path);
+      if (sandbox === undefined) {
+        sandbox = looksLikeSandbox(ctx.procRoot, pids);
+        // Only a verdict based on seen processes is final; an empty cgroup may be starting.
+        if (pids.length > 0) ctx.sandboxVerdicts.set(c.path, sandbox);
+      }
     }
-    return { cgroup: c, pids, sandbox, name: placeholderContainerName(c.id), createdAtMs: undefined };
-  });
-
-  // Restarted containers can leave an old cgroup behind for a moment: keep the newest per name.
-  const newest = new Map<string, Classified & { startTimeMs: number }>();
-  for (const c of classified) {
-    if (c.sandbox) continue;
-    const startTimeMs = c.createdAtMs ?? ctx.createdMs(c.cgroup.path);
-    const prev = newest.get(c.name);
-    if (prev === undefined || startTimeMs > prev.startTimeMs) newest.set(c.name, { ...c, startTimeMs });
+    const startTimeMs = sandbox ? 0 : (id?.createdAtMs ?? ctx.createdMs(c.path));
+    classified.push({ cgroup: c, pids, sandbox, name: id !== undefined ? id.name : placeholderContainerName(c.id), startTimeMs });
   }
+
+  // Restarted containers can leave an old cgroup behind for a moment: keep the newest per name
+  // (the first of equals), in the order names first appear. A pod has a handful of containers:
+  // comparing pairs costs less than a map and a copy of each entry per pod per pass.
   const containers: ContainerSnapshot[] = [];
   let processCount = 0;
-  for (const c of newest.values()) {
-    const r = ctx.tracker.read(c.cgroup.path);
+  for (let i = 0; i < classified.length; i++) {
+    const c = classified[i]!;
+    if (c.sandbox || classified.some((o, j) => j < i && !o.sandbox && o.name === c.name)) continue;
+    let newest = c;
+    for (let k = i + 1; k < classified.length; k++) {
+      const o = classified[k]!;
+      if (!o.sandbox && o.name === c.name && o.startTimeMs > newest.startTimeMs) newest = o;
+    }
+    const r = ctx.tracker.read(newest.cgroup.path);
     if (r === undefined) continue;
-    processCount += c.pids.length;
-    containers.push({ id: c.cgroup.id, name: c.name, startTimeMs: c.startTimeMs, reading: r });
+    processCount += newest.pids.length;
+    containers.push({ id: newest.cgroup.id, name: newest.name, startTimeMs: newest.startTimeMs, reading: r });
   }
 
   // The sandbox owns the pod's network namespace; any process of the pod shares it.
-  const sandboxPids = classified.filter((c) => c.sandbox).flatMap((c) => c.pids);
-  const anyPids = sandboxPids.length > 0 ? sandboxPids : classified.flatMap((c) => c.pids);
-  const network = readNetwork(ctx, anyPids.length > 0 ? anyPids : safePids(ctx, pod.path));
+  let netPids = firstPids(classified, true, 3);
+  if (netPids.length === 0) netPids = firstPids(classified, undefined, 3);
+  const network = readNetwork(ctx, netPids.length > 0 ? netPids : safePids(ctx, pod.path));
 
-  return {
+  const snapshot: PodSnapshot = {
     uid: pod.uid,
     name: known?.name ?? placeholderPodName(pod.uid),
     namespace: known?.namespace ?? unresolvedNamespace,
@@ -131,6 +152,7 @@ export function collectKubePod(ctx: PodContext, pod: PodCgroup): PodSnapshot | u
     containers,
     network,
     processCount,
-    ...(known?.volumes === undefined ? {} : { volumes: known.volumes }),
   };
+  if (known?.volumes !== undefined) snapshot.volumes = known.volumes;
+  return snapshot;
 }

@@ -47,19 +47,22 @@ export function discoverKubepods(reader: CgroupReader, options: { cgroupRoot: st
   if (!reader.exists(podsPath)) return { driver, podsPath: undefined, pods: [] };
   const pods: PodCgroup[] = [];
   const qos = new Set(qosDirNames(driver, podsPath));
+  // Pods, QoS classes and containers are recognised by names no cgroup interface file has, so
+  // the cheaper listing of every entry serves where the reader has one.
+  const list = (name: string): string[] => (reader.listNames === undefined ? reader.listChildren(name) : reader.listNames(name));
   const visit = (parent: string, allowQos: boolean): void => {
-    for (const child of reader.listChildren(parent)) {
-      const path = join(parent, child);
+    for (const child of list(parent)) {
       const uid = podUidFromCgroupName(child);
       if (uid !== undefined) {
+        const path = join(parent, child);
         const containers: ContainerCgroup[] = [];
-        for (const c of reader.listChildren(path)) {
+        for (const c of list(path)) {
           const parsed = containerFromCgroupName(c);
           if (parsed !== undefined) containers.push({ ...parsed, path: join(path, c) });
         }
         pods.push({ uid, path, containers });
       } else if (allowQos && qos.has(child)) {
-        visit(path, false);
+        visit(join(parent, child), false);
       }
     }
   };

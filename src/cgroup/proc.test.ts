@@ -40,6 +40,44 @@ test('net/dev with the kubelet interface rules, glued counters included', () => 
   );
 });
 
+/** cAdvisor's net/dev rules written plainly (split, replaceAll): the oracle for the byte parser. */
+function netDevOracle(text: string): { name: string; values: bigint[] }[] | 'error' {
+  const out: { name: string; values: bigint[] }[] = [];
+  for (const line of text.split('\n').slice(2)) {
+    if (line.trim() === '') continue;
+    const f = line.replaceAll(':', ' ').trim().split(/\s+/);
+    if (f.length !== 17) return 'error';
+    if (['lo', 'veth', 'docker', 'nerdctl'].some((p) => f[0]!.toLowerCase().startsWith(p))) continue;
+    const values = [1, 3, 9, 11].map((k) => (/^\d+$/.test(f[k]!) ? BigInt(f[k]!) : f[k] === 'max' ? (1n << 64n) - 1n : /^-\d+$/.test(f[k]!) ? 0n : undefined));
+    if (values.some((v) => v === undefined)) return 'error';
+    out.push({ name: f[0]!, values: values as bigint[] });
+  }
+  return out;
+}
+
+test('the net/dev byte parser agrees with the plain rules', () => {
+  const field = fc.oneof(fc.bigInt({ min: 0n, max: 1n << 63n }).map(String), fc.constantFrom('x', '-1', 'max', ':', ''));
+  const line = fc.oneof(
+    fc.tuple(fc.constantFrom('eth0', 'LO', 'veth1', 'cni0', 'Docker0', ''), fc.constantFrom(':', ': ', ' : ', ':\t'), fc.array(field, { minLength: 14, maxLength: 18 }))
+      .map(([name, sep, fs]) => `  ${name}${sep}${fs.join(' ')}`),
+    fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 8 }),
+  );
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 5 }), (lines) => {
+      const text = ['Inter-|   Receive', ' face |bytes', ...lines].join('\n');
+      let got: ReturnType<typeof netDevOracle>;
+      try {
+        got = parseNetDev(text).map((i) => ({ name: i.name, values: [i.rxBytes, i.rxErrors, i.txBytes, i.txErrors] }));
+      } catch (e) {
+        assert.ok(isKubemeterError(e), String(e));
+        got = 'error';
+      }
+      assert.deepEqual(got, netDevOracle(text), JSON.stringify(text));
+    }),
+    { numRuns: 500 },
+  );
+});
+
 test('this machine: the /proc readers work on the real /proc', () => {
   assert.ok((readMeminfo('/proc').get('MemTotal') ?? 0n) > 0n);
   assert.ok(readBootTimeMs('/proc') < Date.now());

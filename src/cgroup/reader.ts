@@ -29,6 +29,13 @@ export interface CgroupReader {
   readPids(name: string): number[];
   /** Basenames of the child cgroups, sorted (stable output order); empty when the cgroup does not exist. */
   listChildren(name: string): string[];
+  /**
+   * Basenames of every entry of the cgroup's directory, child cgroups and interface files alike,
+   * sorted; empty when the cgroup does not exist. For callers that pick children by names no
+   * interface file has (`pod<uid>`, container ids): without a file type per entry the listing
+   * costs a third less, and the kubepods walk lists ~110 directories every pass.
+   */
+  listNames?(name: string): string[];
   /** Does the cgroup exist? */
   exists(name: string): boolean;
   /**
@@ -57,10 +64,18 @@ export interface ReadStatsOptions {
 
 function listDirs(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
-      .sort();
+    const out: string[] = [];
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(e.name);
+    return out.sort();
+  } catch (e) {
+    if (isAbsent(e)) return [];
+    throw new KubemeterError(ErrorCode.InvalidFile, `${dir}: cannot list: ${(e as Error).message}`, { cause: e, source: dir });
+  }
+}
+
+function listNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
   } catch (e) {
     if (isAbsent(e)) return [];
     throw new KubemeterError(ErrorCode.InvalidFile, `${dir}: cannot list: ${(e as Error).message}`, { cause: e, source: dir });
@@ -124,6 +139,10 @@ class V1Reader implements CgroupReader {
 
   listChildren(name: string): string[] {
     return listDirs(cgroupDir(this.walk, name));
+  }
+
+  listNames(name: string): string[] {
+    return listNames(cgroupDir(this.walk, name));
   }
 
   exists(name: string): boolean {
@@ -202,6 +221,10 @@ class V2Reader implements CgroupReader {
 
   listChildren(name: string): string[] {
     return listDirs(cgroupDir(this.mount, name));
+  }
+
+  listNames(name: string): string[] {
+    return listNames(cgroupDir(this.mount, name));
   }
 
   exists(name: string): boolean {
