@@ -57,10 +57,10 @@ test('bad secure values are refused with the flag named', () => {
   assert.throws(() => parseServerFlags(['--no-such-flag']), /unknown flag: --no-such-flag/);
 });
 
-test('--kubelet-max-idle-connections: default 2000, 0 keeps none, negative refused', () => {
-  assert.equal(parse([]).maxIdleConnections, 2000);
+test('--kubelet-max-idle-connections: default 10000, 0 keeps none, negative refused', () => {
+  assert.equal(parse([]).maxIdleConnections, 10_000);
   assert.equal(parse(['--kubelet-max-idle-connections=0']).maxIdleConnections, 0);
   assert.equal(parse(['--kubelet-max-idle-connections', '12000']).maxIdleConnections, 12_000);
   assert.throws(() => parse(['--kubelet-max-idle-connections=-1']));
-  assert.match(flagHelp(serverFlags), /--kubelet-max-idle-connections=2000:/);
+  assert.match(flagHelp(serverFlags), /--kubelet-max-idle-connections=10000:/);
 });
