@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { Collector } from '../src/agent/collector.ts';
 import { createAgentHandler } from '../src/agent/http.ts';
 import type { CgroupMounts } from '../src/cgroup/mounts.ts';
@@ -50,6 +51,23 @@ function cpuMs(fn: () => void): number {
   fn();
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / 1000;
+}
+
+/**
+ * Bytes `fn` allocates on the V8 heap: the growth of the used heap plus what the collections
+ * that ran meanwhile freed (each one's used size before minus after). Garbage is what the agent's
+ * heap compactor and V8's own collections pay for after every pass.
+ */
+async function allocatedBytes(fn: () => Promise<unknown>): Promise<number> {
+  const profiler = new GCProfiler();
+  const before = getHeapStatistics().used_heap_size;
+  profiler.start();
+  await fn();
+  const gcs = profiler.stop();
+  const after = getHeapStatistics().used_heap_size;
+  let freed = 0;
+  for (const s of gcs?.statistics ?? []) freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
+  return after - before + freed;
 }
 
 async function cpuMsAsync(fn: () => Promise<unknown>): Promise<number> {
@@ -103,6 +121,8 @@ interface PassFigures {
   /** Reading the same files with open/read/close each (the pass before files were kept open). */
   openFloorMs: number;
   files: number;
+  /** V8 heap bytes one pass allocates (median). */
+  allocatedBytes: number;
 }
 
 /** Files read by the pass itself through a kept-open descriptor: the cgroup files. /proc files are opened per read in the pass too. */
@@ -171,8 +191,11 @@ async function measurePass(ctx: BenchContext, label: string, roots: { procRoot: 
   } finally {
     for (const fd of held.values()) closeSync(fd);
   }
-  const figures = { passMs: median(passes), floorMs: median(floors), openFloorMs: median(openFloors), files: files.length };
-  ctx.log(`${label}${pressure ? ' (KubeletPSI)' : ''}: ${first.pods.length} pods, ${files.length} files${pressureRead ? ' with pressure' : ''}; pass ${figures.passMs.toFixed(2)} ms CPU, floor ${figures.floorMs.toFixed(2)} ms (open/read/close floor ${figures.openFloorMs.toFixed(2)} ms)`);
+  // Measured apart from the CPU runs: the GC profiler has a cost of its own.
+  const allocated: number[] = [];
+  for (let i = 0; i < Math.min(runs, 7); i++) allocated.push(await allocatedBytes(() => collector.collectOnce()));
+  const figures = { passMs: median(passes), floorMs: median(floors), openFloorMs: median(openFloors), files: files.length, allocatedBytes: median(allocated) };
+  ctx.log(`${label}${pressure ? ' (KubeletPSI)' : ''}: ${first.pods.length} pods, ${files.length} files${pressureRead ? ' with pressure' : ''}; pass ${figures.passMs.toFixed(2)} ms CPU, floor ${figures.floorMs.toFixed(2)} ms (open/read/close floor ${figures.openFloorMs.toFixed(2)} ms); ${(figures.allocatedBytes / 1024).toFixed(0)} KiB allocated per pass`);
   return { figures, collector };
 }
 
@@ -186,6 +209,12 @@ function passResults(label: string, f: PassFigures, containers: number): BenchRe
       target: '≤ 20 ms and ≤ 2× floor',
       met: f.passMs <= 20 && f.passMs / f.floorMs <= 2,
       note: `${containers} app containers, ${f.files} files; floor ${f.floorMs.toFixed(2)} ms reads the same files kept open (one positional read each, as the pass) and lists the same directories without parsing; with an open/read/close per file it is ${f.openFloorMs.toFixed(2)} ms`,
+    },
+    {
+      name: `heap allocated per housekeeping pass, ${label}`,
+      value: Math.round(f.allocatedBytes / 1024),
+      unit: 'KiB',
+      note: 'V8 heap bytes one pass allocates (used-heap growth plus what collections during the pass freed, by v8.GCProfiler): the published sample (readings are fresh objects each pass, as handlers may still be serving the previous one) and the pass\'s garbage',
     },
   ];
 }

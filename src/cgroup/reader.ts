@@ -175,12 +175,13 @@ class V2Reader implements CgroupReader {
     return this.files.group(this.mount, name, cgroupDir);
   }
 
-  private pressure(g: FileGroup, slot: number, file: string, errors: KubemeterError[]): PressureSample | undefined {
+  /** One pressure file; a broken one is undefined and its error added to `stats.pressureErrors`. */
+  private pressure(g: FileGroup, slot: number, file: string, stats: CgroupStats): PressureSample | undefined {
     try {
       const n = g.readBytes(slot, file);
       return n < 0 ? undefined : parsePressureBytes(g.bytes(), 0, n, g.dir, file);
     } catch (e) {
-      errors.push(e instanceof KubemeterError ? e : new KubemeterError(ErrorCode.InvalidFile, `${g.dir}/${file}: ${(e as Error).message}`, { cause: e, source: `${g.dir}/${file}` }));
+      (stats.pressureErrors ??= []).push(e instanceof KubemeterError ? e : new KubemeterError(ErrorCode.InvalidFile, `${g.dir}/${file}: ${(e as Error).message}`, { cause: e, source: `${g.dir}/${file}` }));
       return undefined;
     }
   }
@@ -196,15 +197,13 @@ class V2Reader implements CgroupReader {
       throw e;
     }
     if (options?.pressure !== true) return stats;
-    const errors: KubemeterError[] = [];
     const pressure: CgroupPressure = {
-      cpu: this.pressure(g, v2Slot.cpuPressure, 'cpu.pressure', errors),
+      cpu: this.pressure(g, v2Slot.cpuPressure, 'cpu.pressure', stats),
       // The kubelet reports memory pressure only inside a memory block, i.e. with accounting.
-      memory: stats.memory === undefined ? undefined : this.pressure(g, v2Slot.memoryPressure, 'memory.pressure', errors),
-      io: this.pressure(g, v2Slot.ioPressure, 'io.pressure', errors),
+      memory: stats.memory === undefined ? undefined : this.pressure(g, v2Slot.memoryPressure, 'memory.pressure', stats),
+      io: this.pressure(g, v2Slot.ioPressure, 'io.pressure', stats),
     };
     stats.pressure = pressure;
-    if (errors.length > 0) stats.pressureErrors = errors;
     return stats;
   }
 
