@@ -17,15 +17,14 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  * - V8's own factor: 5,000 nodes 716 MiB, 1.13-1.16 ms.
  * - 100: 5,000 nodes 615 MiB, 1.06-1.17 ms; 10,000 nodes 890-902 MiB, 1.13-1.42 ms.
  * - 50: 5,000 nodes 546-553 MiB, 1.29-1.38 ms; 10,000 nodes 755-783 MiB, 1.23-1.28 ms, all stored.
- * 100 was the choice while every scrape paid a TLS handshake (50's extra full collections cost CPU
- * at every size then: 1,000 nodes 2.14 ms per node per cycle, 10,000 nodes 1.42 ms). Since kubelet
- * connections are kept open, the CPU is there and the memory is what the kept connections need
- * (about 75 KiB each): at 10,000 nodes with 2,000 kept connections, 50 gave 1.35 ms and 96.5 KiB
- * per node, where 100 would leave no room for them under 100 KiB; with every connection kept,
- * 100 gave 0.47 ms and 158 KiB per node.
+ * 100 keeps 10,000 nodes at no CPU cost we could measure; 50's extra full collections cost CPU at
+ * every size (scale benchmark: 1,000 nodes 2.14 ms per node per cycle, 10,000 nodes 1.42 ms). With
+ * kubelet connections kept open, at 10,000 nodes: 100 gave 472 µs and 158 KiB per node, 50 gave
+ * 824 µs and 166 KiB (the kept connections, not garbage, are most of the memory then); 50 only
+ * paid off with 2,000 kept connections (96.5 KiB per node, the CPU being there anyway).
  * --optimize-for-size went to 347 MiB at 5,000 nodes but tripled the CPU.
  */
-export const serverHeapGrowingPercent = 50;
+export const serverHeapGrowingPercent = 100;
 
 /**
  * Largest young generation (both semi-spaces), bytes. V8 doubles the young generation under
