@@ -466,7 +466,7 @@ export const suite: BenchSuite = {
         const bareSecure = await bareSecureServerRss(dir);
         out.push({ name: 'bare Node HTTPS server RSS (baseline)', value: bareSecure, unit: 'MiB', note: 'HTTP/2 and HTTP/1.1 over TLS, client certificates requested, 40 requests: the floor of any Node process with the secure port' });
         const readOnly = await agentRss(main, dir, ['--port=0'], ctx);
-        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, { name: 'bare Node HTTP server', mib: bare }, 'compiled kubemeter agent, read-only port only'));
+        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, { name: 'bare Node HTTP server', mib: bare }, 'compiled kubemeter agent, read-only port only, started as `node dist/cmd/main.js agent` (it re-executes itself with --no-opt --no-maglev)'));
         const ca = createCertificateAuthority({ commonName: 'bench-ca' });
         writeFileSync(join(dir, 'ca.crt'), ca.certPem);
         const socket = join(dir, 'cri.sock');

@@ -282,22 +282,25 @@ const compactionSlackBytes = 2 ** 20;
 /**
  * V8 settings for a small, steady footprint, set at run time so that `kubemeter agent` gets them
  * wherever it runs (NODE_OPTIONS is not needed), and the heap compactor that runs after each pass.
- * Measured with the compiled agent on the 110-pod fixture, passes every 100 ms with scrapes between
- * them (Node 24, RSS after the first pass → after 100 passes; a bare HTTP server is 52.5 MiB):
+ * The compilers' flags (agentNodeFlags: --no-opt --no-maglev) normally come from the command
+ * line already, through the re-execution in agent-node-flags.ts; set here they only keep later
+ * compilations off. Measured with the compiled agent on the 110-pod fixture, passes every 100 ms
+ * with scrapes between them (Node 24, RSS after the first pass → after 100 passes):
  * - defaults: 68 → 140-200 MiB. A pass allocates a few MiB that live until the next pass, which
  *   V8 reads as a reason to grow the young generation towards its 64 MiB maximum.
  * - --optimize-for-size: 68 → 74-80 MiB; V8 keeps the heap small and grows the old generation in
  *   2 MiB steps instead of 8.
- * - plus --no-opt (no TurboFan; Maglev still compiles hot code): 58-63 → 62-72 MiB, as the
- *   optimizing compiler's code pages and zones are never touched.
+ * - plus --no-opt at run time (no TurboFan; Maglev still compiled hot code): 58-63 → 62-72 MiB.
  * - plus --semi-space-growth-factor=1: the young generation keeps the size it has (1-2 MiB)
- *   instead of doubling to 8 MiB; --max-semi-space-size would cap it too, but only from the
- *   command line. → 65-70 MiB: now the old generation's garbage between collections dominates.
+ *   instead of doubling to 8 MiB. → 65-70 MiB: now the old generation's garbage dominates.
  * - plus the HeapCompactor (V8's last-resort collection, reached through --expose-gc in a
- *   throw-away context, whenever the heap grew by 1 MiB since the last one): 56 → 58-59 MiB.
- * Their price: --no-opt ~1-2 ms of CPU in a ~30 ms pass; a compaction 17-21 ms of CPU (~12 ms
- * wall), which at this rate follows nearly every pass (the agent's /metrics counts compactions
- * and their CPU). At the default 10 s interval that is ~0.5% of one core.
+ *   throw-away context, whenever the heap grew by 1 MiB since the last one): 63-65 → 66-67 MiB
+ *   once the filesystem statistics were added; 69 MiB without the compactor.
+ * - plus --no-opt --no-maglev from the process's first instruction: 54 → 55-57 MiB (secure port
+ *   with a CRI runtime: 85 → 65 MiB), see agent-node-flags.ts.
+ * Their price, at the benchmark's rate: a compaction 24-27 ms of CPU after nearly every pass (the
+ * agent's /metrics counts them); without Maglev a pass costs 64-70 instead of 38-40 ms of CPU
+ * (Ignition and Sparkplug only). At the default 10 s interval that is ~0.5% of one core in all.
  */
 export function tuneHeapForAgent(): HeapCompactor {
   setFlagsFromString('--optimize-for-size');
