@@ -129,3 +129,29 @@ test('the post-quantum hybrid key exchange is offered first, and kubelets that o
   const outcomes = await run(client, urls);
   assert.deepEqual(outcomes.map((o) => [o.node, o.ok ? 'ok' : o.error]), urls.map((u) => [u.node, 'ok']));
 });
+
+test('the built-in start spread: nodes waiting for their start wake up when the tick is cancelled', async (t) => {
+  // Timers mocked and never advanced: a sleeping node can only end through the signal.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const client = new KubeletClient();
+  t.after(() => client.close());
+  const controller = new AbortController();
+  const outcomes: ScrapeOutcome[] = [];
+  // The first node starts at once (and fails: nothing listens on port 1); the others wait for their start.
+  const done = scrapeAll({
+    client,
+    targets: Array.from({ length: 50 }, (_, i) => ({ node: `n${i}`, url: new URL('http://127.0.0.1:1/metrics/resource') })),
+    endpoint: 'resource',
+    requestTimeoutMs: 60_000,
+    concurrency: 8,
+    nowMs: Date.now,
+    signal: controller.signal,
+    onOutcome: (o) => {
+      outcomes.push(o);
+      if (outcomes.length === 1) controller.abort();
+    },
+  });
+  const result = await done;
+  assert.equal(result.ok + result.failed, 50);
+  assert.equal(outcomes.filter((o) => !o.ok && o.failure === 'cancelled').length, 49);
+});
