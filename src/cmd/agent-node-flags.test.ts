@@ -17,8 +17,11 @@ const image = (over: Partial<ProcessImage> = {}): ProcessImage => ({
 test('the agent is re-executed with its V8 flags before its own command line', () => {
   assert.deepEqual(agentReexecArgs(image(), ['--port=0']), ['/usr/bin/node', ...agentNodeFlags, '/app/dist/cmd/main.js', 'agent', '--port=0']);
   // The command line's own Node options come after, so that they override.
-  assert.deepEqual(agentReexecArgs(image({ execArgv: ['--enable-source-maps', '--maglev'] }), ['--port=0']),
-    ['/usr/bin/node', ...agentNodeFlags, '--enable-source-maps', '--maglev', '/app/dist/cmd/main.js', 'agent', '--port=0']);
+  assert.deepEqual(agentReexecArgs(image({ execArgv: ['--enable-source-maps', '--max-semi-space-size=1'] }), ['--port=0']),
+    ['/usr/bin/node', ...agentNodeFlags, '--enable-source-maps', '--max-semi-space-size=1', '/app/dist/cmd/main.js', 'agent', '--port=0']);
+  // A compiler switched on explicitly stays on.
+  assert.deepEqual(agentReexecArgs(image({ execArgv: ['--maglev'] }), ['--port=0'], ['--no-opt', '--no-maglev']),
+    ['/usr/bin/node', '--no-opt', '--maglev', '/app/dist/cmd/main.js', 'agent', '--port=0']);
 });
 
 test('only the missing flags are added, and nothing happens once every one is given', () => {
@@ -26,6 +29,9 @@ test('only the missing flags are added, and nothing happens once every one is gi
   assert.deepEqual(missingNodeFlags(image({ nodeOptions: ' --no-maglev  --no-opt ' }), ['--no-opt', '--no-maglev']), []);
   assert.deepEqual(agentReexecArgs(image({ execArgv: ['--no-opt'] }), ['--port=0'], ['--no-opt', '--no-maglev']),
     ['/usr/bin/node', '--no-maglev', '--no-opt', '/app/dist/cmd/main.js', 'agent', '--port=0']);
+  // Given the other way round, by the command line or NODE_OPTIONS: the operator's choice.
+  assert.deepEqual(missingNodeFlags(image({ nodeOptions: '--maglev' }), ['--no-opt', '--no-maglev']), ['--no-opt']);
+  assert.deepEqual(missingNodeFlags(image({ execArgv: ['--opt', '--maglev'] }), ['--no-opt', '--no-maglev']), []);
   // The re-executed process: no second re-execution.
   assert.equal(agentReexecArgs(image({ execArgv: [...agentNodeFlags] }), ['--port=0']), undefined);
   assert.equal(agentReexecArgs(image({ nodeOptions: agentNodeFlags.join(' ') }), ['--port=0']), undefined);

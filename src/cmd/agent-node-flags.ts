@@ -35,10 +35,19 @@ export interface ProcessImage {
   nodeOptions: string | undefined;
 }
 
-/** The flags of `wanted` that neither the command line nor NODE_OPTIONS gives. */
+/** `--no-x` → `--x` and back: the same V8 switch the other way. */
+function opposite(flag: string): string {
+  return flag.startsWith('--no-') ? `--${flag.slice(5)}` : `--no-${flag.slice(2)}`;
+}
+
+/**
+ * The flags of `wanted` that neither the command line nor NODE_OPTIONS decides: a flag given
+ * either way (`--no-maglev` or `--maglev`) is the operator's choice and is left alone, so that
+ * `NODE_OPTIONS=--maglev` (which Node applies before the command line's options) still wins.
+ */
 export function missingNodeFlags(image: ProcessImage, wanted: readonly string[] = agentNodeFlags): string[] {
   const given = new Set([...image.execArgv, ...(image.nodeOptions ?? '').split(/\s+/)]);
-  return wanted.filter((f) => !given.has(f));
+  return wanted.filter((f) => !given.has(f) && !given.has(opposite(f)));
 }
 
 /**
