@@ -40,10 +40,16 @@ function opposite(flag: string): string {
   return flag.startsWith('--no-') ? `--${flag.slice(5)}` : `--no-${flag.slice(2)}`;
 }
 
+/** This process's image. */
+export function currentProcessImage(): ProcessImage {
+  return { execPath: process.execPath, execArgv: process.execArgv, argv: process.argv, nodeOptions: process.env.NODE_OPTIONS };
+}
+
 /**
  * The flags of `wanted` that neither the command line nor NODE_OPTIONS decides: a flag given
  * either way (`--no-maglev` or `--maglev`) is the operator's choice and is left alone, so that
- * `NODE_OPTIONS=--maglev` (which Node applies before the command line's options) still wins.
+ * `node --maglev dist/cmd/main.js agent` keeps Maglev. (Node refuses V8's compiler flags in
+ * NODE_OPTIONS; it is read for the options it does allow.)
  */
 export function missingNodeFlags(image: ProcessImage, wanted: readonly string[] = agentNodeFlags): string[] {
   const given = new Set([...image.execArgv, ...(image.nodeOptions ?? '').split(/\s+/)]);
@@ -73,7 +79,7 @@ export function agentReexecArgs(image: ProcessImage, args: readonly string[], wa
  * before the agent opens anything.
  */
 export function reexecWithAgentNodeFlags(args: readonly string[]): void {
-  const image: ProcessImage = { execPath: process.execPath, execArgv: process.execArgv, argv: process.argv, nodeOptions: process.env.NODE_OPTIONS };
+  const image = currentProcessImage();
   const argv = agentReexecArgs(image, args);
   if (argv === undefined || typeof process.execve !== 'function') return;
   try {

@@ -22,7 +22,7 @@ import { lazyCri } from '../agent/identity/cri-lazy.ts';
 import { addFeatureGatePairs, defaultFeatureGates, featureGatesHelp, resolveFeatureGates } from '../agent/feature-gates.ts';
 import type { FeatureGatePairs, FeatureGates } from '../agent/feature-gates.ts';
 import { HeapCompactor } from '../agent/heap-compactor.ts';
-import { agentNodeFlags, reexecWithAgentNodeFlags } from './agent-node-flags.ts';
+import { currentProcessImage, missingNodeFlags, reexecWithAgentNodeFlags } from './agent-node-flags.ts';
 import { isCgroupPath } from '../agent/system-containers.ts';
 import type { SystemCgroupNames } from '../agent/system-containers.ts';
 import { createAgentHandler } from '../agent/http.ts';
@@ -305,8 +305,9 @@ const compactionSlackBytes = 2 ** 20;
 export function tuneHeapForAgent(): HeapCompactor {
   setFlagsFromString('--optimize-for-size');
   // Normally already given by the re-execution (agent-node-flags.ts); set here too for an agent
-  // run in a process of its own choosing, where they still keep the heap smaller.
-  for (const flag of agentNodeFlags) setFlagsFromString(flag);
+  // run in a process of its own choosing, where they still keep the heap smaller. A compiler the
+  // operator switched on (`node --maglev …`) stays on.
+  for (const flag of missingNodeFlags(currentProcessImage())) setFlagsFromString(flag);
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--expose-gc');
   // The gc extension is installed in contexts created after the flag is set, never in this one.
