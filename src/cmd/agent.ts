@@ -297,7 +297,7 @@ const compactionSlackBytes = 2 ** 20;
  *   throw-away context, whenever the heap grew by 1 MiB since the last one): 63-65 → 66-67 MiB
  *   once the filesystem statistics were added; 69 MiB without the compactor.
  * - plus --no-opt --no-maglev from the process's first instruction: 54 → 55-57 MiB (secure port
- *   with a CRI runtime: 85 → 65 MiB), see agent-node-flags.ts.
+ *   with a CRI runtime: 75 → 65 MiB), see agent-node-flags.ts.
  * Their price, at the benchmark's rate: a compaction 24-27 ms of CPU after nearly every pass (the
  * agent's /metrics counts them); without Maglev a pass costs about twice the CPU (Ignition and
  * Sparkplug only; 83 instead of 36 ms read-only). At the default 10 s interval that is ~0.5% of one core in all.
