@@ -438,7 +438,7 @@ export const suite: BenchSuite = {
   name: 'agent',
   title: 'Agent housekeeping',
   description:
-    'One housekeeping pass of `kubemeter agent` over 110 pods × 3 containers, in CPU milliseconds (median), next to a plain loop that only lists the same directories and reads the same files with one open/read/close each (the floor); `/stats/summary` latency for 110 pods right after a pass (rendered) and again (cached); resident memory of the compiled agent after its first pass and after 100 passes (read-only port; secure port with a CRI runtime answering over gRPC), next to bare Node HTTP and HTTPS servers on the same Node binary, with the CPU of the forced heap compactions that keep it there and the CPU of the whole agent process per pass (every thread: pass, compactions, V8\'s own collections, scrapes).',
+    'One housekeeping pass of `kubemeter agent` over 110 pods × 3 containers, in CPU milliseconds (median), next to a plain loop that only lists the same directories and reads the same files with one open/read/close each (the floor); `/stats/summary` latency for 110 pods right after a pass (rendered) and again (cached); resident memory of the compiled agent after its first pass and after 100 passes (read-only port; secure port with a CRI runtime answering over gRPC; each also with `--low-memory`), next to bare Node HTTP and HTTPS servers on the same Node binary, with the CPU of the forced heap compactions that keep it there and the CPU of the whole agent process per pass (every thread: pass, compactions, V8\'s own collections, scrapes).',
   async run(ctx) {
     const pods = ctx.quick ? 5 : 110;
     const containers = ctx.quick ? 1 : 3;
@@ -466,16 +466,22 @@ export const suite: BenchSuite = {
         const bareSecure = await bareSecureServerRss(dir);
         out.push({ name: 'bare Node HTTPS server RSS (baseline)', value: bareSecure, unit: 'MiB', note: 'HTTP/2 and HTTP/1.1 over TLS, client certificates requested, 40 requests: the floor of any Node process with the secure port' });
         const readOnly = await agentRss(main, dir, ['--port=0'], ctx);
-        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, { name: 'bare Node HTTP server', mib: bare }, 'compiled kubemeter agent, read-only port only, started as `node dist/cmd/main.js agent` (it re-executes itself with --no-opt --no-maglev)'));
+        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, { name: 'bare Node HTTP server', mib: bare }, 'compiled kubemeter agent, read-only port only, started as `node dist/cmd/main.js agent` (TurboFan off at run time, Maglev on)'));
+        const readOnlyLow = await agentRss(main, dir, ['--port=0', '--low-memory'], ctx);
+        out.push(...rssResults(`${pods} pods, read-only port, --low-memory`, readOnlyLow, { name: 'bare Node HTTP server', mib: bare }, 'the same with --low-memory: it re-executes itself once with --no-opt --no-maglev, so no optimizing compiler runs and a pass costs more CPU (see its rows)'));
         const ca = createCertificateAuthority({ commonName: 'bench-ca' });
         writeFileSync(join(dir, 'ca.crt'), ca.certPem);
         const socket = join(dir, 'cri.sock');
         const stopCri = await startFixtureCri(socket, pods, containers);
         try {
-          const full = await agentRss(main, dir, [`--port=${await freePort()}`, `--cert-dir=${join(dir, 'pki')}`, '--node-ip=127.0.0.1', `--client-ca-file=${join(dir, 'ca.crt')}`,
-            '--authorization-mode=AlwaysAllow', `--container-runtime-endpoint=unix://${socket}`], ctx);
+          const secureArgs = async (): Promise<string[]> => [`--port=${await freePort()}`, `--cert-dir=${join(dir, 'pki')}`, '--node-ip=127.0.0.1', `--client-ca-file=${join(dir, 'ca.crt')}`,
+            '--authorization-mode=AlwaysAllow', `--container-runtime-endpoint=unix://${socket}`];
+          const full = await agentRss(main, dir, await secureArgs(), ctx);
           out.push(...rssResults(`${pods} pods, secure port + CRI client`, full, { name: 'bare Node HTTPS server', mib: bareSecure },
-            'HTTPS port (self-signed certificate, TLS/auth stack) and the gRPC CRI client, answered by a CRI server with the same pods'));
+            'HTTPS port (self-signed certificate, TLS/auth stack) and the CRI client (gRPC over node:http2), answered by a gRPC CRI server with the same pods'));
+          const fullLow = await agentRss(main, dir, [...await secureArgs(), '--low-memory'], ctx);
+          out.push(...rssResults(`${pods} pods, secure port + CRI client, --low-memory`, fullLow, { name: 'bare Node HTTPS server', mib: bareSecure },
+            'the same with --low-memory (no optimizing compiler)'));
         } finally {
           stopCri();
         }

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -48,14 +49,15 @@ test('a process that is not this agent command line is never re-executed', () =>
   assert.equal(agentReexecArgs(image({ argv: ['/usr/bin/node'] }), []), undefined);
 });
 
-test('kubemeter agent runs under its V8 flags in the same process it was started as', async (t) => {
+/** Start a real agent on a one-pod fixture host with `extra` flags; its command line once it answers. */
+async function agentCommandLine(t: TestContext, extra: readonly string[]): Promise<{ cmdline: string[]; main: string; stop: () => Promise<{ code: number | null; stderr: string }> }> {
   const dir = mkdtempSync(join(tmpdir(), 'kubemeter-agent-node-flags-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeGeneratedHost(dir, 1, 1);
   const port = await freePort();
   const main = new URL('./main.ts', import.meta.url).pathname;
   const child = spawn(process.execPath, ['--enable-source-maps', main, 'agent', '--proc-root', join(dir, 'proc'), '--sys-root', join(dir, 'sys'),
-    '--read-only-port', String(port), '--address=127.0.0.1', '--port=0', '--standalone=false', '--root-dir', dir, '--log-level=error'], {
+    '--read-only-port', String(port), '--address=127.0.0.1', '--port=0', '--standalone=false', '--root-dir', dir, '--log-level=error', ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'], env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KUBERNETES_') && k !== 'NODE_OPTIONS')),
   });
   let stderr = '';
@@ -68,10 +70,29 @@ test('kubemeter agent runs under its V8 flags in the same process it was started
     if (!up) await sleep(50);
   }
   assert.ok(up, `the agent answered (stderr: ${stderr})`);
+  const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter((x) => x !== '');
+  return {
+    cmdline, main,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return { code: await exited, stderr };
+    },
+  };
+}
+
+test('kubemeter agent --low-memory runs under its V8 flags in the same process it was started as', async (t) => {
+  const { cmdline, main, stop } = await agentCommandLine(t, ['--low-memory']);
   // The process the parent started (same pid) now runs with the flags first, then its own options.
-  const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
   assert.deepEqual(cmdline.slice(1, 2 + agentNodeFlags.length + 1), [...agentNodeFlags, '--enable-source-maps', main]);
   assert.equal(cmdline.filter((a) => a === agentNodeFlags[0]).length, 1, 'executed again once, not in a loop');
-  child.kill('SIGTERM');
-  assert.equal(await exited, 0, stderr);
+  const { code, stderr } = await stop();
+  assert.equal(code, 0, stderr);
+});
+
+test('kubemeter agent without --low-memory keeps the command line it was started with', async (t) => {
+  const { cmdline, main, stop } = await agentCommandLine(t, []);
+  assert.deepEqual(cmdline.slice(1, 3), ['--enable-source-maps', main]);
+  assert.ok(!cmdline.some((a) => agentNodeFlags.includes(a)), cmdline.join(' '));
+  const { code, stderr } = await stop();
+  assert.equal(code, 0, stderr);
 });

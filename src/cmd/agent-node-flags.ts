@@ -1,7 +1,7 @@
 /**
- * The Node and V8 options `kubemeter agent` runs under, and the re-execution that gives them to it
- * from the first instruction whichever way it was started (`kubemeter agent`, `node
- * dist/cmd/main.js agent`, the DaemonSet's command): NODE_OPTIONS or a wrapper are not needed.
+ * The Node and V8 options `kubemeter agent --low-memory` runs under, and the re-execution that
+ * gives them to it from the first instruction whichever way it was started (`kubemeter agent`,
+ * `node dist/cmd/main.js agent`, the DaemonSet's command): NODE_OPTIONS or a wrapper are not needed.
  *
  * Why from the first instruction and not with v8.setFlagsFromString once the command runs: V8
  * compiles while Node starts and the agent's modules load, and turning its compilers off later

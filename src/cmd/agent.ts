@@ -22,7 +22,7 @@ import { lazyCri } from '../agent/identity/cri-lazy.ts';
 import { addFeatureGatePairs, defaultFeatureGates, featureGatesHelp, resolveFeatureGates } from '../agent/feature-gates.ts';
 import type { FeatureGatePairs, FeatureGates } from '../agent/feature-gates.ts';
 import { HeapCompactor } from '../agent/heap-compactor.ts';
-import { currentProcessImage, missingNodeFlags, reexecWithAgentNodeFlags } from './agent-node-flags.ts';
+import { agentNodeFlags, currentProcessImage, missingNodeFlags, reexecWithAgentNodeFlags } from './agent-node-flags.ts';
 import { isCgroupPath } from '../agent/system-containers.ts';
 import type { SystemCgroupNames } from '../agent/system-containers.ts';
 import { createAgentHandler } from '../agent/http.ts';
@@ -65,6 +65,8 @@ export interface AgentFlags {
   featureGates: FeatureGates;
   logLevel: LogLevel;
   help: boolean;
+  /** `--low-memory`: V8's optimizing compilers off from the process's first instruction (agent-node-flags.ts). */
+  lowMemory: boolean;
   /** Secure port, TLS and delegated auth (`--port`, `--address`, `--tls-*`, `--client-ca-file`, …). */
   secure: SecureFlags;
 }
@@ -96,6 +98,7 @@ const own: readonly (readonly [string, string, string])[] = [
   ['system-cgroups', 'string', 'Absolute name of the cgroup of the system processes outside containers, reported as the "misc" system container.'],
   ['feature-gates', 'mapStringBool', featureGatesHelp()],
   ['log-level', 'string', 'debug, info, warn or error (default info).'],
+  ['low-memory', '', 'Run V8 without its optimizing compilers from the first instruction (re-executes once as node --no-opt --no-maglev, same pid): about 10 MiB less RSS, about twice the CPU per housekeeping pass (default false).'],
 ];
 
 /** The kind parseFlags checks: booleans as such; every other value is checked below, with the agent's messages. */
@@ -160,7 +163,7 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
     containerRuntimeEndpoint: '', kubeconfig: '', readOnlyPort: 10255, procRoot: '/proc', sysRoot: '/sys', rootDir: '/var/lib/kubelet',
     podLogsDir: '/var/log/pods', volumeStatsAggPeriodMs: 60_000,
     imageFsDir: '', dockerEndpoint: 'unix:///var/run/docker.sock', podmanEndpoint: 'unix:///run/podman/podman.sock', standalone: 'auto',
-    authorizationMode: 'Webhook', nodeIps: [], logLevel: 'info', help: parsed.values.get('help') === 'true', secure,
+    authorizationMode: 'Webhook', nodeIps: [], logLevel: 'info', help: parsed.values.get('help') === 'true', lowMemory: false, secure,
     systemCgroups: { kubelet: '', runtime: '', misc: '' }, featureGates: defaultFeatureGates(),
   };
   const gatePairs: FeatureGatePairs = new Map();
@@ -168,6 +171,7 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
   for (const [name, v] of orderedFlags(args)) {
     switch (name) {
       case 'help': break;
+      case 'low-memory': f.lowMemory = v === 'true'; break;
       case 'node-name': f.nodeName = v; break;
       case 'cgroup-root': f.cgroupRoot = v === '' ? '/' : v; break;
       case 'cgroup-driver':
@@ -282,32 +286,32 @@ const compactionSlackBytes = 2 ** 20;
 /**
  * V8 settings for a small, steady footprint, set at run time so that `kubemeter agent` gets them
  * wherever it runs (NODE_OPTIONS is not needed), and the heap compactor that runs after each pass.
- * The compilers' flags (agentNodeFlags: --no-opt --no-maglev) normally come from the command
- * line already, through the re-execution in agent-node-flags.ts; set here they only keep later
- * compilations off. Measured with the compiled agent on the 110-pod fixture, passes every 100 ms
- * with scrapes between them (Node 24, RSS after the first pass → after 100 passes):
+ * Measured with the compiled agent on the 110-pod fixture, passes every 100 ms with scrapes
+ * between them (Node 24, RSS after the first pass → after 100 passes):
  * - defaults: 68 → 140-200 MiB. A pass allocates a few MiB that live until the next pass, which
  *   V8 reads as a reason to grow the young generation towards its 64 MiB maximum.
  * - --optimize-for-size: 68 → 74-80 MiB; V8 keeps the heap small and grows the old generation in
  *   2 MiB steps instead of 8.
- * - plus --no-opt at run time (no TurboFan; Maglev still compiled hot code): 58-63 → 62-72 MiB.
+ * - plus --no-opt at run time (no TurboFan; Maglev still compiles hot code): 58-63 → 62-72 MiB.
  * - plus --semi-space-growth-factor=1: the young generation keeps the size it has (1-2 MiB)
  *   instead of doubling to 8 MiB. → 65-70 MiB: now the old generation's garbage dominates.
  * - plus the HeapCompactor (V8's last-resort collection, reached through --expose-gc in a
  *   throw-away context, whenever the heap grew by 1 MiB since the last one): 63-65 → 66-67 MiB
  *   once the filesystem statistics were added; 69 MiB without the compactor.
- * - plus --no-opt --no-maglev from the process's first instruction: 54 → 55-57 MiB (secure port
- *   with a CRI runtime: 75 → 65 MiB), see agent-node-flags.ts.
- * Their price, at the benchmark's rate: a compaction 24-27 ms of CPU after nearly every pass (the
- * agent's /metrics counts them); without Maglev a pass costs about twice the CPU (Ignition and
- * Sparkplug only; 83 instead of 36 ms read-only). At the default 10 s interval that is ~0.5% of one core in all.
+ * - `--low-memory`: --no-opt --no-maglev from the process's first instruction, through the
+ *   re-execution in agent-node-flags.ts: 54 → 55-57 MiB (secure port with a CRI runtime: 75 → 65
+ *   MiB), but a pass costs about twice the CPU (Ignition and Sparkplug only: 83 instead of 36 ms
+ *   read-only at the benchmark's rate), and the parsers of the pass are written for the optimizing
+ *   compilers. Not the default: the housekeeping pass's CPU is the agent's other budget.
+ * The compactor's price, at the benchmark's rate: 24-27 ms of CPU after nearly every pass (the
+ * agent's /metrics counts them); at the default 10 s interval well under 1% of one core.
  */
-export function tuneHeapForAgent(): HeapCompactor {
+export function tuneHeapForAgent(lowMemory = false): HeapCompactor {
   setFlagsFromString('--optimize-for-size');
-  // Normally already given by the re-execution (agent-node-flags.ts); set here too for an agent
-  // run in a process of its own choosing, where they still keep the heap smaller. A compiler the
-  // operator switched on (`node --maglev …`) stays on.
-  for (const flag of missingNodeFlags(currentProcessImage())) setFlagsFromString(flag);
+  // With --low-memory normally already given by the re-execution (agent-node-flags.ts); set here
+  // too for an agent run in a process of its own choosing. A compiler the operator switched on on
+  // the command line (`node --opt …`) stays on.
+  for (const flag of missingNodeFlags(currentProcessImage(), lowMemory ? agentNodeFlags : ['--no-opt'])) setFlagsFromString(flag);
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--expose-gc');
   // The gc extension is installed in contexts created after the flag is set, never in this one.
@@ -332,10 +336,10 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(agentUsage());
     return 0;
   }
-  // Before anything is opened: the agent's V8 options must hold from the process's first
-  // instruction (see agent-node-flags.ts); returns when they already do.
-  reexecWithAgentNodeFlags(args);
-  const heap = tuneHeapForAgent();
+  // Before anything is opened: with --low-memory the agent's V8 options must hold from the
+  // process's first instruction (see agent-node-flags.ts); returns when they already do.
+  if (f.lowMemory) reexecWithAgentNodeFlags(args);
+  const heap = tuneHeapForAgent(f.lowMemory);
   const log = createLogger({ level: f.logLevel }).with({ component: 'agent', node: f.nodeName });
   const mounts = readCgroupMounts({ procRoot: f.procRoot, sysRoot: f.sysRoot });
   const connection = await kubeConnection(f);
