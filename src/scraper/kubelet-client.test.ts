@@ -6,19 +6,11 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { isKubemeterError } from '../lib/errors.ts';
 import { createTestPki } from '../../test/support/pki.ts';
 import { failureKind, KubeletClient } from './kubelet-client.ts';
-import { resourceDecoder } from './decode-resource.ts';
+import { pageDecoder, resourcePage } from '../../test/support/kubelet-page.ts';
 
-const page = [
-  '# TYPE container_cpu_usage_seconds_total counter',
-  'container_cpu_usage_seconds_total{container="c",namespace="ns",pod="p"} 2.5 1750000000000',
-  '# TYPE container_memory_working_set_bytes gauge',
-  'container_memory_working_set_bytes{container="c",namespace="ns",pod="p"} 1024 1750000000000',
-  '',
-].join('\n');
+const page = resourcePage;
 
-function decoder(): ReturnType<typeof resourceDecoder> {
-  return resourceDecoder({ node: 'n', defaultTimestampMs: 0, source: 'test', maxBodyChars: 1 << 20 });
-}
+const decoder = pageDecoder;
 
 function listen(server: NetServer): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
