@@ -5,7 +5,8 @@ import { ErrorCode, isKubemeterError } from '../../lib/errors.ts';
 import { encodeCriResponse } from '../../../test/support/cri-server.ts';
 import { decodeImageFsInfoResponse, decodeListContainersResponse, decodeListContainerStatsResponse, decodeListPodSandboxResponse } from './cri-messages.ts';
 import { identityFromCri } from './cri.ts';
-import { maxGroupDepth, ProtoReader, ProtoWriter, WireType } from './proto-wire.ts';
+import { maxGroupDepth, ProtoReader, WireType } from './proto-wire.ts';
+import { ProtoWriter } from '../../../test/support/proto-writer.ts';
 
 /** int64 ns (decimal text) → ms as int64 division truncates. */
 const ms = (ns: string | undefined): number => Number(BigInt(ns ?? 0) / 1_000_000n);

@@ -45,6 +45,34 @@ function readLabel(r: ProtoReader, into: KubeletLabels): void {
   if (name !== undefined) into[name] = valueStart < 0 ? '' : e.buf.toString('utf8', valueStart, valueEnd);
 }
 
+/**
+ * The string field `field` of the nested message at the cursor (ContainerMetadata name,
+ * FilesystemIdentifier mountpoint, ContainerAttributes id): `prev` when the message does not set
+ * it, so that a message repeated on the wire merges.
+ */
+function readStringField(r: ProtoReader, what: string, field: number, prev: string): string {
+  const m = r.message(what);
+  let value = prev;
+  while (m.more()) {
+    const t = m.tag();
+    if (t === bytesTag(field)) value = m.string();
+    else m.skip(t);
+  }
+  return value;
+}
+
+/** Every item of a list response's repeated message field 1, each read by `item`; other fields skipped. */
+function decodeItems<T>(bytes: Uint8Array, what: string, item: (r: ProtoReader) => T): T[] {
+  const r = new ProtoReader(bytes, what);
+  const out: T[] = [];
+  while (r.more()) {
+    const t = r.tag();
+    if (t === bytesTag(1)) out.push(item(r));
+    else r.skip(t);
+  }
+  return out;
+}
+
 /** A `PodSandbox`, in the fields the agent reads. */
 export interface CriPodSandbox {
   id: string;
@@ -81,14 +109,7 @@ function readSandbox(r: ProtoReader): CriPodSandbox {
 
 /** `ListPodSandboxResponse` (items = 1). */
 export function decodeListPodSandboxResponse(bytes: Uint8Array): CriPodSandbox[] {
-  const r = new ProtoReader(bytes, 'ListPodSandboxResponse');
-  const out: CriPodSandbox[] = [];
-  while (r.more()) {
-    const t = r.tag();
-    if (t === bytesTag(1)) out.push(readSandbox(r));
-    else r.skip(t);
-  }
-  return out;
+  return decodeItems(bytes, 'ListPodSandboxResponse', readSandbox);
 }
 
 /** A `Container`, in the fields the agent reads. */
@@ -109,14 +130,8 @@ function readContainer(r: ProtoReader): CriContainer {
     const t = m.tag();
     if (t === bytesTag(1)) c.id = m.string();
     else if (t === bytesTag(2)) c.podSandboxId = m.string();
-    else if (t === bytesTag(3)) {
-      const md = m.message('ContainerMetadata');
-      while (md.more()) {
-        const mt = md.tag();
-        if (mt === bytesTag(1)) c.name = md.string();
-        else md.skip(mt);
-      }
-    } else if (t === varintTag(7)) c.createdAtMs = m.int64Millis();
+    else if (t === bytesTag(3)) c.name = readStringField(m, 'ContainerMetadata', 1, c.name);
+    else if (t === varintTag(7)) c.createdAtMs = m.int64Millis();
     else if (t === bytesTag(8)) readLabel(m, c.labels);
     else m.skip(t);
   }
@@ -125,14 +140,7 @@ function readContainer(r: ProtoReader): CriContainer {
 
 /** `ListContainersResponse` (containers = 1). */
 export function decodeListContainersResponse(bytes: Uint8Array): CriContainer[] {
-  const r = new ProtoReader(bytes, 'ListContainersResponse');
-  const out: CriContainer[] = [];
-  while (r.more()) {
-    const t = r.tag();
-    if (t === bytesTag(1)) out.push(readContainer(r));
-    else r.skip(t);
-  }
-  return out;
+  return decodeItems(bytes, 'ListContainersResponse', readContainer);
 }
 
 /** A filesystem usage the runtime measured. */
@@ -173,14 +181,8 @@ function readFilesystemUsage(r: ProtoReader, into?: RuntimeFsUsage): RuntimeFsUs
   while (m.more()) {
     const t = m.tag();
     if (t === varintTag(1)) u.timeMs = m.int64Millis();
-    else if (t === bytesTag(2)) {
-      const id = m.message('FilesystemIdentifier');
-      while (id.more()) {
-        const it = id.tag();
-        if (it === bytesTag(1)) u.mountpoint = id.string();
-        else id.skip(it);
-      }
-    } else if (t === bytesTag(3)) u.usedBytes = readUInt64Value(m, u.usedBytes);
+    else if (t === bytesTag(2)) u.mountpoint = readStringField(m, 'FilesystemIdentifier', 1, u.mountpoint);
+    else if (t === bytesTag(3)) u.usedBytes = readUInt64Value(m, u.usedBytes);
     else if (t === bytesTag(4)) u.inodesUsed = readUInt64Value(m, u.inodesUsed);
     else m.skip(t);
   }
@@ -205,14 +207,8 @@ export function decodeListContainerStatsResponse(bytes: Uint8Array): Map<string,
     let layer: RuntimeFsUsage | undefined;
     while (s.more()) {
       const st = s.tag();
-      if (st === bytesTag(1)) {
-        const a = s.message('ContainerAttributes');
-        while (a.more()) {
-          const at = a.tag();
-          if (at === bytesTag(1)) id = a.string();
-          else a.skip(at);
-        }
-      } else if (st === bytesTag(4)) layer = readFilesystemUsage(s, layer);
+      if (st === bytesTag(1)) id = readStringField(s, 'ContainerAttributes', 1, id);
+      else if (st === bytesTag(4)) layer = readFilesystemUsage(s, layer);
       // cpu (2), memory (3), swap (5), io (6) and whatever comes later: skipped unread.
       else s.skip(st);
     }

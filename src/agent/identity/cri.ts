@@ -72,30 +72,37 @@ function decoded<T>(what: string, endpoint: string, decode: (bytes: Buffer) => T
   }
 }
 
-function client(options: CriIdentityOptions): GrpcUnixClient {
-  return new GrpcUnixClient({
+/** One CRI call (`service` + `method`, empty request) on a client, its answer decoded; errors name `CRI <method>`. */
+type CriCall = <T>(service: string, method: string, decode: (bytes: Buffer) => T, signal: AbortSignal) => Promise<T>;
+
+/** A client of the endpoint and the call through it, each call with the options' deadline. */
+function client(options: CriIdentityOptions): { grpc: GrpcUnixClient; call: CriCall } {
+  const grpc = new GrpcUnixClient({
     socketPath: criSocketPath(options.endpoint),
     endpoint: options.endpoint,
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.maxReceiveMessageBytes === undefined ? {} : { maxReceiveMessageBytes: options.maxReceiveMessageBytes }),
   });
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const call: CriCall = async (service, method, decode, signal) => {
+    const what = `CRI ${method}`;
+    const bytes = await grpc.unary(`${service}${method}`, emptyRequest, what, { timeoutMs, signal });
+    return decoded(what, options.endpoint, decode, bytes);
+  };
+  return { grpc, call };
 }
 
 /** Identity from a CRI runtime over gRPC. Throws InvalidFlag for an endpoint that is not a unix socket. */
 export function criIdentity(options: CriIdentityOptions): IdentityProvider {
-  const grpc = client(options);
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const { grpc, call } = client(options);
   return {
     name: 'cri',
     async lookup(signal) {
       const [sandboxes, containers] = await Promise.all([
-        grpc.unary(`${runtimeService}ListPodSandbox`, emptyRequest, 'CRI ListPodSandbox', { timeoutMs, signal }),
-        grpc.unary(`${runtimeService}ListContainers`, emptyRequest, 'CRI ListContainers', { timeoutMs, signal }),
+        call(runtimeService, 'ListPodSandbox', decodeListPodSandboxResponse, signal),
+        call(runtimeService, 'ListContainers', decodeListContainersResponse, signal),
       ]);
-      return identityFromCri(
-        decoded('CRI ListPodSandbox', options.endpoint, decodeListPodSandboxResponse, sandboxes),
-        decoded('CRI ListContainers', options.endpoint, decodeListContainersResponse, containers),
-      );
+      return identityFromCri(sandboxes, containers);
     },
     close: () => grpc.close(),
   };
@@ -113,17 +120,10 @@ export interface CriStorage {
 
 /** Filesystem usage from a CRI runtime over gRPC (its own connection; each call with a deadline). */
 export function criStorage(options: CriIdentityOptions): CriStorage {
-  const grpc = client(options);
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const { grpc, call } = client(options);
   return {
-    async writableLayers(signal) {
-      const bytes = await grpc.unary(`${runtimeService}ListContainerStats`, emptyRequest, 'CRI ListContainerStats', { timeoutMs, signal });
-      return decoded('CRI ListContainerStats', options.endpoint, decodeListContainerStatsResponse, bytes);
-    },
-    async imageFsInfo(signal) {
-      const bytes = await grpc.unary(`${imageService}ImageFsInfo`, emptyRequest, 'CRI ImageFsInfo', { timeoutMs, signal });
-      return decoded('CRI ImageFsInfo', options.endpoint, decodeImageFsInfoResponse, bytes);
-    },
+    writableLayers: (signal) => call(runtimeService, 'ListContainerStats', decodeListContainerStatsResponse, signal),
+    imageFsInfo: (signal) => call(imageService, 'ImageFsInfo', decodeImageFsInfoResponse, signal),
     close: () => grpc.close(),
   };
 }
