@@ -153,7 +153,8 @@ export interface ServerProcess {
   port: number;
   /** Completed ticks, in order. */
   ticks: TickEvent[];
-  stats(options?: { gc?: boolean }): Promise<ServerStats>;
+  /** The server's CPU and memory; `gc`: after a full GC; `heapSnapshot`: also write a heap snapshot to that file. */
+  stats(options?: { gc?: boolean; heapSnapshot?: string }): Promise<ServerStats>;
   /** Resolves when `n` ticks have completed. */
   waitTicks(n: number, timeoutMs: number): Promise<void>;
   /** GET an API path with the admin certificate; the body as a Buffer. */
@@ -180,11 +181,11 @@ export async function startServer(o: { dir: string; nodesFile: string; client: A
     waiting.get(m.id)?.({ cpuUs: m.cpu.user + m.cpu.system, rssBytes: m.mem.rss, heapUsedBytes: m.mem.heapUsed, heapTotalBytes: m.mem.heapTotal });
     waiting.delete(m.id);
   });
-  const stats = (opts: { gc?: boolean } = {}): Promise<ServerStats> => new Promise((resolvePromise, reject) => {
+  const stats = (opts: { gc?: boolean; heapSnapshot?: string } = {}): Promise<ServerStats> => new Promise((resolvePromise, reject) => {
     const id = nextId++;
     waiting.set(id, resolvePromise);
     if (!child.connected) reject(new Error('server process is gone'));
-    else child.send({ id, gc: opts.gc === true });
+    else child.send({ id, gc: opts.gc === true, ...(opts.heapSnapshot === undefined ? {} : { heapSnapshot: opts.heapSnapshot }) });
   });
   const ticks: TickEvent[] = [];
   let serving = false;

@@ -2,10 +2,13 @@
  * The metrics store: the last two points of every node and container, updated one node at a time
  * as scrapes complete, and the rates served from them (metrics-server `pkg/storage` semantics).
  *
- * Layout: one long-lived object per node, pod and container, mutated in place on every scrape, so
- * a steady cluster allocates nothing per sample here (the points stay in the old generation and
- * the garbage collector has nothing to trace anew). Differences from metrics-server, each one
- * documented in docs/compatibility.md:
+ * Layout: one long-lived object per node and pod, and the points of every series in store-wide
+ * typed arrays (columns.ts), a pod's containers in a run of slots named by a sorted name list that
+ * pods with the same containers share. Points are overwritten in place on every scrape, so a
+ * steady cluster allocates nothing per sample here; about 190 bytes of heap per pod and 65 bytes
+ * outside it per series, against about 800 bytes of heap per two-container pod with an object
+ * per container (see docs/server.md). Differences from metrics-server, each one documented in
+ * docs/compatibility.md:
  * - a node whose scrape fails keeps its points for `maxStaleMs` instead of vanishing (with its pods)
  *   for two cycles; the served timestamp stays the honest sample time;
  * - a pod is served even when a container has zero working set (zero CPU still drops the pod);
@@ -13,9 +16,10 @@
  *   a `null` timestamp.
  */
 import type { ContainerSample, NodeScrape, NodeUsage, PodUsage, ContainerUsage, UsageSample } from './types.ts';
-import { seriesRate, type RateError, type StoredPoint } from './rate.ts';
+import type { RateError } from './rate.ts';
+import { PointColumns } from './columns.ts';
+import { flatCopy } from './flat-copy.ts';
 import { compareGoStrings } from '../lib/go-strings.ts';
-import { detachedCopy } from '../lib/promtext/detach.ts';
 
 /** Distinct container names shared between containers (see MetricsStore.containerNames). */
 const maxSharedContainerNames = 16_384;
@@ -37,48 +41,28 @@ function nsBetween(startTimeNs: number, timestampMs: number): number {
  * A copy of `s` that shares no memory with the text it was cut from. Names decoded from a kubelet
  * page are V8 "sliced strings" pointing into the page's 16–64 KiB chunk, so keeping one name kept
  * the whole chunk alive: at 1,000 nodes × 60 containers this held 40 of the 126 MiB of retained
- * heap. Only new pods and containers are copied (a steady cluster copies nothing).
+ * heap. Only new pods and containers are copied (a steady cluster copies nothing). A flat copy,
+ * not a slice of a copy: the slice's own 32 bytes were kept for every pod.
  */
 function detached(s: string): string {
-  return detachedCopy(s);
+  return flatCopy(s);
 }
 
-/** A node or container series: the newer point and, when servable, the older one. */
-class Series implements StoredPoint {
-  timestampMs = 0;
-  cpuUsageCoreNanoSeconds = 0n;
-  workingSetBytes = 0;
-  startTimeNs = 0;
-  hasPrev = false;
-  /** The prev point is synthetic, placed at the container start (fresh-container rule). */
-  prevAtStartTime = false;
-  // The older point, inline rather than an object of its own (one object and pointer less per
-  // container; its working set is never served).
-  prevTimestampMs = 0;
-  prevCpuUsageCoreNanoSeconds = 0n;
-  prevStartTimeNs = 0;
-}
-
-class ContainerState extends Series {
-  readonly name: string;
-  /** The node version of the scrape that last reported this container. */
-  seen = 0;
-  constructor(name: string) {
-    super();
-    this.name = name;
-  }
-}
+/** No containers yet: a pod before the end of its first scrape. */
+const noNames: readonly string[] = Object.freeze([]);
 
 class PodState {
   readonly namespace: string;
   readonly name: string;
   readonly node: NodeState;
-  /** Sorted by name. */
-  containers: ContainerState[] = [];
+  /** Container names, sorted; one array shared by every pod with the same names. */
+  names: readonly string[] = noNames;
+  /** First slot of the containers' run in the point columns (names.length slots; -1: none yet). */
+  base = -1;
   /** The node version of the scrape that last reported this pod. */
   seen = 0;
-  /** Containers were added during the current scrape (the list needs sorting). */
-  added = false;
+  /** Samples of containers that are new in the current scrape (rare: kept apart, laid out at its end). */
+  pending: ContainerSample[] | undefined = undefined;
   /** Forgotten by the store (a node's `order` may still hold it). */
   removed = false;
   constructor(namespace: string, name: string, node: NodeState) {
@@ -96,8 +80,10 @@ class PodState {
   }
 }
 
-class NodeState extends Series {
+class NodeState {
   readonly name: string;
+  /** The node's own series: one slot of the point columns. */
+  readonly slot: number;
   hasLast = false;
   /** This node's pods. */
   pods = new Set<PodState>();
@@ -107,9 +93,9 @@ class NodeState extends Series {
   version = 0;
   /** Pods in the order the last scrape listed them: the next scrape's are tried in it first. */
   order: PodState[] = [];
-  constructor(name: string) {
-    super();
+  constructor(name: string, slot: number) {
     this.name = name;
+    this.slot = slot;
   }
 }
 
@@ -136,45 +122,34 @@ export interface MetricsStoreOptions {
   onEvent?: (event: StoreEvent) => void;
 }
 
-/** The newer point becomes the older one. */
-function shift(s: Series): void {
-  s.prevTimestampMs = s.timestampMs;
-  s.prevCpuUsageCoreNanoSeconds = s.cpuUsageCoreNanoSeconds;
-  s.prevStartTimeNs = s.startTimeNs;
-}
-
-function setLast(s: Series, sample: UsageSample, startTimeNs: number): void {
-  s.timestampMs = sample.timestampMs;
-  s.cpuUsageCoreNanoSeconds = sample.cpuUsageCoreNanoSeconds;
-  s.workingSetBytes = sample.workingSetBytes;
-  s.startTimeNs = startTimeNs;
-}
-
-/** Is the stored prev point strictly older than `timestampMs`? */
-function prevBefore(s: Series, timestampMs: number): boolean {
-  if (!s.prevAtStartTime) return s.prevTimestampMs < timestampMs;
-  return nsBetween(s.prevStartTimeNs, timestampMs) > 0;
+/** Is the stored prev point of slot `s` strictly older than `timestampMs`? */
+function prevBefore(cols: PointColumns, s: number, timestampMs: number): boolean {
+  if (!cols.prevAtStartTime(s)) return cols.prevTimestampMs(s) < timestampMs;
+  return nsBetween(cols.prevStartTimeNs(s), timestampMs) > 0;
 }
 
 /**
  * Shift a series to a new sample following metrics-server: the old last becomes prev when the new
  * sample is newer; an identical or older sample keeps the old prev only if it is still older.
  */
-function advance(s: Series, sample: UsageSample, startTimeNs: number, hadLast: boolean): boolean {
+function advance(cols: PointColumns, s: number, sample: UsageSample, startTimeNs: number, hadLast: boolean): boolean {
   let dropped = false;
-  if (hadLast && sample.timestampMs > s.timestampMs) {
-    shift(s);
-    s.hasPrev = true;
-    s.prevAtStartTime = false;
-  } else if (hadLast && s.hasPrev && prevBefore(s, sample.timestampMs)) {
+  if (hadLast && sample.timestampMs > cols.timestampMs(s)) {
+    cols.shift(s);
+  } else if (hadLast && cols.hasPrev(s) && prevBefore(cols, s, sample.timestampMs)) {
     // keep the old prev
   } else {
-    dropped = hadLast && s.hasPrev;
-    s.hasPrev = false;
-    s.prevAtStartTime = false;
+    dropped = hadLast && cols.hasPrev(s);
+    cols.dropPrev(s);
   }
-  setLast(s, sample, startTimeNs);
+  cols.setLast(s, sample, startTimeNs);
   return dropped;
+}
+
+/** Where `name` is in `names`, or -1. */
+function indexOfName(names: readonly string[], name: string): number {
+  for (let i = 0; i < names.length; i++) if (names[i] === name) return i;
+  return -1;
 }
 
 /** Namespace, then name (byte order). */
@@ -207,6 +182,10 @@ export class MetricsStore {
    * instead of one per container. Bounded; names past the bound get their own copy.
    */
   private readonly containerNames = new Map<string, string>();
+  /** Shared sorted container-name lists of pods, by a key made of the names (containerNameList). */
+  private readonly containerNameLists = new Map<string, readonly string[]>();
+  /** The points of every node and container series. */
+  private readonly points = new PointColumns();
   /** Counts storeNode calls: the source of the node versions. */
   private changes = 0;
 
@@ -220,16 +199,16 @@ export class MetricsStore {
   storeNode(scrape: NodeScrape, nowMs: number): void {
     let node = this.nodes.get(scrape.node);
     if (node === undefined) {
-      node = new NodeState(scrape.node);
+      node = new NodeState(scrape.node, this.points.alloc(1));
       this.nodes.set(scrape.node, node);
     }
     node.lastSuccessMs = nowMs;
     node.version = ++this.changes;
     if (scrape.nodeSample === undefined) {
       node.hasLast = false;
-      node.hasPrev = false;
+      this.points.dropPrev(node.slot);
     } else {
-      if (advance(node, scrape.nodeSample, 0, node.hasLast)) this.onEvent({ kind: 'older-than-prev', node: node.name });
+      if (advance(this.points, node.slot, scrape.nodeSample, 0, node.hasLast)) this.onEvent({ kind: 'older-than-prev', node: node.name });
       node.hasLast = true;
     }
     this.storeContainers(node, scrape.containers);
@@ -240,7 +219,8 @@ export class MetricsStore {
    * pod is looked up once per run of samples instead of a key being built and hashed per sample:
    * with the per-sample grouping map this was the store's largest cost at 5,000 nodes. A pod split
    * into several runs is merged; the first sample of a duplicate container wins (as upstream).
-   * Pods and containers are marked with the scrape's node version; unmarked ones are gone.
+   * Pods and containers are marked with the scrape's node version; unmarked ones are gone. A pod
+   * whose containers changed gets a new run of slots once its samples are all in (layOut).
    */
   private storeContainers(node: NodeState, samples: readonly ContainerSample[]): void {
     const stamp = node.version;
@@ -263,39 +243,69 @@ export class MetricsStore {
           order.push(pod);
         }
       }
-      let state: ContainerState | undefined;
-      for (const c of pod.containers) {
-        if (c.name === sample.container) {
-          state = c;
-          break;
+      const i = indexOfName(pod.names, sample.container);
+      if (i >= 0) {
+        const slot = pod.base + i;
+        if (this.points.seen(slot) === stamp) {
+          this.duplicate(node, sample);
+          continue;
         }
+        this.points.markSeen(slot, stamp);
+        this.updateContainer(pod, slot, sample, true);
+      } else if (pod.pending === undefined) {
+        pod.pending = [sample];
+      } else if (pod.pending.some((p) => p.container === sample.container)) {
+        this.duplicate(node, sample);
+      } else {
+        pod.pending.push(sample);
       }
-      if (state !== undefined && state.seen === stamp) {
-        this.onEvent({ kind: 'duplicate-container', node: node.name, namespace: sample.namespace, pod: sample.pod, container: sample.container });
-        continue;
-      }
-      const hadLast = state !== undefined;
-      if (state === undefined) {
-        state = new ContainerState(this.containerName(sample.container));
-        pod.containers.push(state);
-        pod.added = true;
-      }
-      state.seen = stamp;
-      this.updateContainer(pod, state, sample, hadLast);
     }
     node.order = order;
     for (const p of node.pods) {
-      if (p.seen !== stamp) {
-        this.removePod(p);
+      if (p.seen !== stamp) this.removePod(p);
+      else if (p.pending !== undefined || !this.allSeen(p, stamp)) this.layOut(p, stamp);
+    }
+  }
+
+  private duplicate(node: NodeState, sample: ContainerSample): void {
+    this.onEvent({ kind: 'duplicate-container', node: node.name, namespace: sample.namespace, pod: sample.pod, container: sample.container });
+  }
+
+  /** Every container of `pod` was in the scrape `stamp`. */
+  private allSeen(pod: PodState, stamp: number): boolean {
+    for (let s = pod.base; s < pod.base + pod.names.length; s++) if (this.points.seen(s) !== stamp) return false;
+    return true;
+  }
+
+  /**
+   * A pod's containers changed in scrape `stamp` (new ones pending, gone ones unmarked): a new run
+   * of slots in the order of the new sorted names, the kept series copied over, the new ones
+   * stored as first sightings.
+   */
+  private layOut(pod: PodState, stamp: number): void {
+    const old = pod.names;
+    const oldBase = pod.base;
+    const pending = pod.pending ?? [];
+    const names: string[] = [];
+    for (let i = 0; i < old.length; i++) if (this.points.seen(oldBase + i) === stamp) names.push(old[i]!);
+    for (const sample of pending) names.push(sample.container);
+    names.sort(compareGoStrings);
+    const shared = this.containerNameList(names);
+    const base = this.points.alloc(shared.length);
+    for (let j = 0; j < shared.length; j++) {
+      const i = indexOfName(old, shared[j]!);
+      if (i >= 0) {
+        this.points.copy(oldBase + i, base + j);
         continue;
       }
-      const before = p.containers.length;
-      if (p.containers.some((c) => c.seen !== stamp)) p.containers = p.containers.filter((c) => c.seen === stamp);
-      if (p.added || p.containers.length !== before) {
-        if (p.added) p.containers.sort((a, b) => compareGoStrings(a.name, b.name));
-        p.added = false;
-      }
+      const sample = pending.find((p) => p.container === shared[j])!;
+      this.points.markSeen(base + j, stamp);
+      this.updateContainer(pod, base + j, sample, false);
     }
+    if (oldBase >= 0) this.points.release(oldBase, old.length);
+    pod.names = shared;
+    pod.base = base;
+    pod.pending = undefined;
   }
 
   /** The state of the sample's pod on `node`, created (or taken over from another node) when needed. */
@@ -318,34 +328,34 @@ export class MetricsStore {
     return pod;
   }
 
-  private updateContainer(pod: PodState, s: ContainerState, sample: ContainerSample, hadLast: boolean): void {
+  private updateContainer(pod: PodState, s: number, sample: ContainerSample, hadLast: boolean): void {
+    const points = this.points;
     const startNs = sample.startTimeNs;
     const ageNs = nsBetween(startNs, sample.timestampMs);
     if (ageNs > 0 && ageNs >= freshContainerMinAgeMs * 1e6 && ageNs < this.resolutionMs * 1e6) {
       // Fresh-container rule: a synthetic previous point at the start time with zero CPU.
-      setLast(s, sample, startNs);
-      s.prevTimestampMs = Math.trunc(startNs / 1e6);
-      s.prevCpuUsageCoreNanoSeconds = 0n;
-      s.prevStartTimeNs = startNs;
-      s.hasPrev = true;
-      s.prevAtStartTime = true;
+      points.setLast(s, sample, startNs);
+      points.prevAtStart(s, startNs);
       return;
     }
     // Same incarnation: started before the previously stored sample was taken.
-    if (hadLast && nsBetween(startNs, s.timestampMs) > 0) {
-      if (advance(s, sample, startNs, true)) {
-        this.onEvent({ kind: 'older-than-prev', node: pod.node.name, namespace: pod.namespace, pod: pod.name, container: s.name });
+    if (hadLast && nsBetween(startNs, points.timestampMs(s)) > 0) {
+      if (advance(points, s, sample, startNs, true)) {
+        this.onEvent({ kind: 'older-than-prev', node: pod.node.name, namespace: pod.namespace, pod: pod.name, container: sample.container });
       }
       return;
     }
     // First sighting or a restart: no previous point until the next scrape.
-    setLast(s, sample, startNs);
-    s.hasPrev = false;
-    s.prevAtStartTime = false;
+    points.setLast(s, sample, startNs);
+    points.dropPrev(s);
   }
 
   private removePod(pod: PodState): void {
     pod.removed = true;
+    if (pod.base >= 0) this.points.release(pod.base, pod.names.length);
+    pod.base = -1;
+    pod.names = noNames;
+    pod.pending = undefined;
     pod.node.pods.delete(pod);
     const ns = this.pods.get(pod.namespace);
     if (ns?.get(pod.name) === pod) {
@@ -378,11 +388,27 @@ export class MetricsStore {
     return own;
   }
 
+  /**
+   * The sorted container names of a pod as one array shared by every pod with the same names
+   * (30 pods of one Deployment, or of every node's DaemonSets): one frozen array instead of one
+   * per pod. Bounded like the names; lists past the bound are the pod's own.
+   */
+  private containerNameList(sorted: readonly string[]): readonly string[] {
+    let key = '';
+    for (const n of sorted) key += `${n.length}:${n}`;
+    const known = this.containerNameLists.get(key);
+    if (known !== undefined) return known;
+    const list = Object.freeze(sorted.map((n) => this.containerName(n)));
+    if (this.containerNameLists.size < maxSharedContainerNames && key.length <= 1024) this.containerNameLists.set(flatCopy(key), list);
+    return list;
+  }
+
   /** Forget a node and its pods at once (deleted, or no longer selected). */
   removeNode(name: string): void {
     const node = this.nodes.get(name);
     if (node === undefined) return;
     for (const pod of [...node.pods]) this.removePod(pod);
+    this.points.release(node.slot, 1);
     this.nodes.delete(name);
   }
 
@@ -396,13 +422,13 @@ export class MetricsStore {
   /** The servable metrics of one node, or undefined. */
   nodeUsage(name: string): NodeUsage | undefined {
     const node = this.nodes.get(name);
-    if (node === undefined || !node.hasLast || !node.hasPrev) return undefined;
-    const r = seriesRate(node, false);
+    if (node === undefined || !node.hasLast || !this.points.hasPrev(node.slot)) return undefined;
+    const r = this.points.rate(node.slot);
     if (!r.ok) {
       this.onEvent({ kind: 'rate-error', node: name, error: r.error });
       return undefined;
     }
-    return { name, timestampMs: node.timestampMs, windowNs: r.windowNs, cpuNanoCores: r.cpuNanoCores, workingSetBytes: node.workingSetBytes };
+    return { name, timestampMs: this.points.timestampMs(node.slot), windowNs: r.windowNs, cpuNanoCores: r.cpuNanoCores, workingSetBytes: this.points.workingSetBytes(node.slot) };
   }
 
   /** The servable metrics of one pod, or undefined. */
@@ -412,24 +438,29 @@ export class MetricsStore {
   }
 
   private usageOf(pod: PodState): PodUsage | undefined {
-    let earliest: ContainerState | undefined;
+    const points = this.points;
+    const names = pod.names;
+    let earliestTimestampMs = 0;
     let earliestWindowNs = 0;
     const containers: ContainerUsage[] = [];
-    for (const c of pod.containers) if (!c.hasPrev) return undefined;
-    for (const c of pod.containers) {
-      const r = seriesRate(c, c.prevAtStartTime);
+    if (names.length === 0) return undefined;
+    for (let i = 0; i < names.length; i++) if (!points.hasPrev(pod.base + i)) return undefined;
+    for (let i = 0; i < names.length; i++) {
+      const s = pod.base + i;
+      const r = points.rate(s);
       if (!r.ok) {
-        this.onEvent({ kind: 'rate-error', node: pod.node.name, namespace: pod.namespace, pod: pod.name, container: c.name, error: r.error });
+        this.onEvent({ kind: 'rate-error', node: pod.node.name, namespace: pod.namespace, pod: pod.name, container: names[i]!, error: r.error });
         continue;
       }
-      containers.push({ name: c.name, cpuNanoCores: r.cpuNanoCores, workingSetBytes: c.workingSetBytes });
-      if (earliest === undefined || c.timestampMs < earliest.timestampMs) {
-        earliest = c;
+      containers.push({ name: names[i]!, cpuNanoCores: r.cpuNanoCores, workingSetBytes: points.workingSetBytes(s) });
+      const timestampMs = points.timestampMs(s);
+      if (containers.length === 1 || timestampMs < earliestTimestampMs) {
+        earliestTimestampMs = timestampMs;
         earliestWindowNs = r.windowNs;
       }
     }
-    if (earliest === undefined) return undefined;
-    return { namespace: pod.namespace, name: pod.name, timestampMs: earliest.timestampMs, windowNs: earliestWindowNs, containers };
+    if (containers.length === 0) return undefined;
+    return { namespace: pod.namespace, name: pod.name, timestampMs: earliestTimestampMs, windowNs: earliestWindowNs, containers };
   }
 
   /**
@@ -494,8 +525,8 @@ export class MetricsStore {
     let node = 0;
     let container = 0;
     for (const n of this.nodes.values()) {
-      if (n.hasLast && n.hasPrev) node++;
-      for (const p of n.pods) for (const c of p.containers) if (c.hasPrev) container++;
+      if (n.hasLast && this.points.hasPrev(n.slot)) node++;
+      for (const p of n.pods) for (let i = 0; i < p.names.length; i++) if (this.points.hasPrev(p.base + i)) container++;
     }
     return { node, container };
   }
