@@ -59,16 +59,16 @@ class PodState {
   names: readonly string[] = noNames;
   /** First slot of the containers' run in the point columns (names.length slots; -1: none yet). */
   base = -1;
-  /** The node version of the scrape that last reported this pod. */
+  /** The node version of the scrape that last reported this pod; -1 once forgotten (removed). */
   seen = 0;
-  /** Samples of containers that are new in the current scrape (rare: kept apart, laid out at its end). */
-  pending: ContainerSample[] | undefined = undefined;
-  /** Forgotten by the store (a node's `order` may still hold it). */
-  removed = false;
   constructor(namespace: string, name: string, node: NodeState) {
     this.namespace = namespace;
     this.name = detached(name);
     this.node = node;
+  }
+  /** Forgotten by the store (a node's `order` may still hold it). */
+  get removed(): boolean {
+    return this.seen < 0;
   }
   /** See MetricsStore.podVersion. */
   get version(): number {
@@ -85,13 +85,16 @@ class NodeState {
   /** The node's own series: one slot of the point columns. */
   readonly slot: number;
   hasLast = false;
-  /** This node's pods. */
-  pods = new Set<PodState>();
+  /** This node's pods (those of `order` not removed since). */
+  podCount = 0;
   /** When this node's last successful scrape was stored, Unix ms (store clock). */
   lastSuccessMs = 0;
   /** Store-wide unique stamp of this node's last storeNode (see MetricsStore.podVersion). */
   version = 0;
-  /** Pods in the order the last scrape listed them: the next scrape's are tried in it first. */
+  /**
+   * Pods in the order the last scrape listed them: the next scrape's are tried in it first. The
+   * node's pods are those not removed since (no set of them: 22 bytes per pod).
+   */
   order: PodState[] = [];
   constructor(name: string, slot: number) {
     this.name = name;
@@ -184,6 +187,11 @@ export class MetricsStore {
   private readonly containerNames = new Map<string, string>();
   /** Shared sorted container-name lists of pods, by a key made of the names (containerNameList). */
   private readonly containerNameLists = new Map<string, readonly string[]>();
+  /**
+   * Samples of containers new in the scrape being stored, by pod (rare: kept apart and laid out
+   * at the scrape's end, so that a pod needs no field for them).
+   */
+  private readonly pending = new Map<PodState, ContainerSample[]>();
   /** The points of every node and container series. */
   private readonly points = new PointColumns();
   /** Counts storeNode calls: the source of the node versions. */
@@ -252,19 +260,17 @@ export class MetricsStore {
         }
         this.points.markSeen(slot, stamp);
         this.updateContainer(pod, slot, sample, true);
-      } else if (pod.pending === undefined) {
-        pod.pending = [sample];
-      } else if (pod.pending.some((p) => p.container === sample.container)) {
-        this.duplicate(node, sample);
       } else {
-        pod.pending.push(sample);
+        const pending = this.pending.get(pod);
+        if (pending === undefined) this.pending.set(pod, [sample]);
+        else if (pending.some((p) => p.container === sample.container)) this.duplicate(node, sample);
+        else pending.push(sample);
       }
     }
     node.order = order;
-    for (const p of node.pods) {
-      if (p.seen !== stamp) this.removePod(p);
-      else if (p.pending !== undefined || !this.allSeen(p, stamp)) this.layOut(p, stamp);
-    }
+    for (const p of last) if (p.seen !== stamp && !p.removed) this.removePod(p);
+    for (const p of order) if ((this.pending.size > 0 && this.pending.has(p)) || !this.allSeen(p, stamp)) this.layOut(p, stamp);
+    this.pending.clear();
   }
 
   private duplicate(node: NodeState, sample: ContainerSample): void {
@@ -285,7 +291,7 @@ export class MetricsStore {
   private layOut(pod: PodState, stamp: number): void {
     const old = pod.names;
     const oldBase = pod.base;
-    const pending = pod.pending ?? [];
+    const pending = this.pending.get(pod) ?? [];
     const names: string[] = [];
     for (let i = 0; i < old.length; i++) if (this.points.seen(oldBase + i) === stamp) names.push(old[i]!);
     for (const sample of pending) names.push(sample.container);
@@ -305,7 +311,6 @@ export class MetricsStore {
     if (oldBase >= 0) this.points.release(oldBase, old.length);
     pod.names = shared;
     pod.base = base;
-    pod.pending = undefined;
   }
 
   /** The state of the sample's pod on `node`, created (or taken over from another node) when needed. */
@@ -318,7 +323,7 @@ export class MetricsStore {
     }
     if (pod === undefined) {
       pod = new PodState(this.namespaceName(sample.namespace), sample.pod, node);
-      node.pods.add(pod);
+      node.podCount++;
       let ns = this.pods.get(pod.namespace);
       if (ns === undefined) this.pods.set(pod.namespace, (ns = new Map()));
       ns.set(pod.name, pod);
@@ -351,12 +356,11 @@ export class MetricsStore {
   }
 
   private removePod(pod: PodState): void {
-    pod.removed = true;
+    pod.seen = -1;
     if (pod.base >= 0) this.points.release(pod.base, pod.names.length);
     pod.base = -1;
     pod.names = noNames;
-    pod.pending = undefined;
-    pod.node.pods.delete(pod);
+    pod.node.podCount--;
     const ns = this.pods.get(pod.namespace);
     if (ns?.get(pod.name) === pod) {
       ns.delete(pod.name);
@@ -407,7 +411,8 @@ export class MetricsStore {
   removeNode(name: string): void {
     const node = this.nodes.get(name);
     if (node === undefined) return;
-    for (const pod of [...node.pods]) this.removePod(pod);
+    for (const pod of node.order) if (!pod.removed) this.removePod(pod);
+    node.order = [];
     this.points.release(node.slot, 1);
     this.nodes.delete(name);
   }
@@ -512,7 +517,7 @@ export class MetricsStore {
 
   /** Pods stored for one node (0 when unknown). */
   nodePodCount(name: string): number {
-    return this.nodes.get(name)?.pods.size ?? 0;
+    return this.nodes.get(name)?.podCount ?? 0;
   }
 
   /** Names of nodes with any stored point. */
@@ -526,7 +531,7 @@ export class MetricsStore {
     let container = 0;
     for (const n of this.nodes.values()) {
       if (n.hasLast && this.points.hasPrev(n.slot)) node++;
-      for (const p of n.pods) for (let i = 0; i < p.names.length; i++) if (this.points.hasPrev(p.base + i)) container++;
+      for (const p of n.order) for (let i = 0; i < p.names.length; i++) if (this.points.hasPrev(p.base + i)) container++;
     }
     return { node, container };
   }
