@@ -3,7 +3,9 @@
  * min(8 ms × nodes, 4 s) (metrics-server's congestion guard, here deterministic instead of random
  * jitter), each node gets its own deadline, and a failing node is reported and skipped — the tick
  * never fails as a whole. Results are handed over one node at a time as they complete, so the
- * store never holds a whole cluster's batch at once.
+ * store never holds a whole cluster's batch at once. How many requests are in flight follows the
+ * event loop's delay (pacer.ts), so that a scrape the server is short of CPU for leaves its API
+ * short turns.
  */
 import { errorMessage } from '../lib/errors.ts';
 import type { NodeScrape } from '../storage/types.ts';
@@ -11,6 +13,7 @@ import type { ScrapeDecoder, DecoderOptions } from './decoder.ts';
 import { resourceDecoder } from './decode-resource.ts';
 import { summaryDecoder } from './decode-summary.ts';
 import { failureKind, type KubeletClient, type ScrapeFailure } from './kubelet-client.ts';
+import { defaultPace, startPacer, type PaceOptions, type Pacer } from './pacer.ts';
 
 /** One node to scrape. */
 export interface ScrapeTarget {
@@ -33,6 +36,11 @@ export interface ScrapeAllOptions {
   requestTimeoutMs: number;
   /** Most requests in flight at once. */
   concurrency: number;
+  /**
+   * Pacing of the requests in flight by the event loop's delay (default defaultPace); false: always
+   * `concurrency` in flight.
+   */
+  pace?: Omit<PaceOptions, 'maxInFlight'> | false;
   /** Cancels the whole fan-out (the tick deadline). */
   signal?: AbortSignal;
   /** Largest accepted body, characters. */
@@ -90,6 +98,9 @@ export async function scrapeAll(options: ScrapeAllOptions): Promise<{ ok: number
   const shared = options.sleep === undefined ? sharedSleeper(options.signal) : undefined;
   const sleep = options.sleep ?? ((ms: number) => shared!.sleep(ms));
   const spread = targets.length > 1 ? startSpreadMs(targets.length) / targets.length : 0;
+  const concurrency = Math.min(Math.max(1, options.concurrency), targets.length);
+  const pacer: Pacer | undefined = options.pace === false || concurrency <= 1 ? undefined
+    : startPacer({ ...(options.pace ?? defaultPace), maxInFlight: concurrency, ...(options.signal === undefined ? {} : { signal: options.signal }) });
   const t0 = options.nowMs();
   let next = 0;
   let ok = 0;
@@ -98,6 +109,7 @@ export async function scrapeAll(options: ScrapeAllOptions): Promise<{ ok: number
   const scrapeOne = async (index: number): Promise<void> => {
     const target = targets[index]!;
     await sleep(t0 + index * spread - options.nowMs(), options.signal);
+    const release = pacer === undefined ? undefined : await pacer.acquire();
     const startMs = options.nowMs();
     const decoderOptions: DecoderOptions = {
       node: target.node,
@@ -116,6 +128,8 @@ export async function scrapeAll(options: ScrapeAllOptions): Promise<{ ok: number
       failed++;
       const failure = options.signal?.aborted && failureKind(e) !== 'timeout' ? 'cancelled' : failureKind(e);
       options.onOutcome({ node: target.node, url: target.url, ok: false, failure, error: errorMessage(e), durationMs: options.nowMs() - startMs, startMs });
+    } finally {
+      release?.();
     }
   };
 
@@ -123,10 +137,11 @@ export async function scrapeAll(options: ScrapeAllOptions): Promise<{ ok: number
     while (next < targets.length) await scrapeOne(next++);
   };
   const workers: Promise<void>[] = [];
-  for (let i = 0; i < Math.min(Math.max(1, options.concurrency), targets.length); i++) workers.push(worker());
+  for (let i = 0; i < concurrency; i++) workers.push(worker());
   try {
     await Promise.all(workers);
   } finally {
+    pacer?.dispose();
     shared?.dispose();
   }
   return { ok, failed };
