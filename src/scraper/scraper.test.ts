@@ -155,3 +155,51 @@ test('the built-in start spread: nodes waiting for their start wake up when the 
   assert.equal(result.ok + result.failed, 50);
   assert.equal(outcomes.filter((o) => !o.ok && o.failure === 'cancelled').length, 49);
 });
+
+test('paced: requests in flight start at the floor until the loop has been sampled, and pacing ends after forMs', async (t) => {
+  // The pacer's timer (every 10 ms) is mocked and never reaches its first sample: the limit stays
+  // at the floor (1) until forMs (5 ms) has passed, then every waiting node goes at the full
+  // concurrency (4).
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let inFlight = 0;
+  let most = 0;
+  const pending: Array<() => void> = [];
+  const client = {
+    get: (_url: URL, o: { decoder: { end(): unknown } }) => new Promise((resolve) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      pending.push(() => {
+        inFlight--;
+        resolve(o.decoder.end());
+      });
+    }),
+  } as unknown as KubeletClient;
+  const outcomes: ScrapeOutcome[] = [];
+  const done = scrapeAll({
+    client,
+    targets: Array.from({ length: 12 }, (_, i) => ({ node: `n${i}`, url: new URL(`http://127.0.0.1:1/${i}`) })),
+    endpoint: 'resource',
+    requestTimeoutMs: 60_000,
+    concurrency: 4,
+    nowMs: Date.now,
+    sleep: () => Promise.resolve(),
+    pace: { minInFlight: 1, targetDelayMs: 5, forMs: 5 },
+    onOutcome: (o) => outcomes.push(o),
+  });
+  const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 3; i++) {
+    await settle();
+    assert.equal(inFlight, 1);
+    pending.shift()!();
+  }
+  await settle();
+  t.mock.timers.tick(5);
+  await settle();
+  assert.equal(inFlight, 4);
+  while (outcomes.length < 12) {
+    pending.shift()?.();
+    await settle();
+  }
+  assert.deepEqual(await done, { ok: 12, failed: 0 });
+  assert.equal(most, 4);
+});

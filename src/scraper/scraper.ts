@@ -40,7 +40,7 @@ export interface ScrapeAllOptions {
    * Pacing of the requests in flight by the event loop's delay (default defaultPace); false: always
    * `concurrency` in flight.
    */
-  pace?: Omit<PaceOptions, 'maxInFlight'> | false;
+  pace?: ScrapePace | false;
   /** Cancels the whole fan-out (the tick deadline). */
   signal?: AbortSignal;
   /** Largest accepted body, characters. */
@@ -53,6 +53,16 @@ export interface ScrapeAllOptions {
   onOutcome: (outcome: ScrapeOutcome) => void;
   /** Dropped incomplete points, for the log. */
   onIncomplete?: DecoderOptions['onIncomplete'];
+}
+
+/** How a fan-out is paced (see pacer.ts). */
+export interface ScrapePace extends Omit<PaceOptions, 'maxInFlight'> {
+  /**
+   * Pacing ends this long after the fan-out starts, ms, and the nodes still to scrape go at the
+   * full concurrency: a server kept busy by its API (long turns all the time) still scrapes every
+   * node before the tick's deadline. Unset: paced to the end.
+   */
+  forMs?: number;
 }
 
 /** metrics-server's start spread: min(8 ms × nodes, 4 s). */
@@ -99,8 +109,11 @@ export async function scrapeAll(options: ScrapeAllOptions): Promise<{ ok: number
   const sleep = options.sleep ?? ((ms: number) => shared!.sleep(ms));
   const spread = targets.length > 1 ? startSpreadMs(targets.length) / targets.length : 0;
   const concurrency = Math.min(Math.max(1, options.concurrency), targets.length);
-  const pacer: Pacer | undefined = options.pace === false || concurrency <= 1 ? undefined
-    : startPacer({ ...(options.pace ?? defaultPace), maxInFlight: concurrency, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  const pace: ScrapePace | false = options.pace ?? defaultPace;
+  const pacer: Pacer | undefined = pace === false || concurrency <= 1 ? undefined
+    : startPacer({ minInFlight: pace.minInFlight, targetDelayMs: pace.targetDelayMs, maxInFlight: concurrency, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  const paceEnd = pacer !== undefined && pace !== false && pace.forMs !== undefined ? setTimeout(() => pacer.dispose(), pace.forMs) : undefined;
+  paceEnd?.unref();
   const t0 = options.nowMs();
   let next = 0;
   let ok = 0;
@@ -141,6 +154,7 @@ export async function scrapeAll(options: ScrapeAllOptions): Promise<{ ok: number
   try {
     await Promise.all(workers);
   } finally {
+    clearTimeout(paceEnd);
     pacer?.dispose();
     shared?.dispose();
   }

@@ -10,6 +10,7 @@ import type { Logger } from '../lib/log.ts';
 import { kubeletUrl, type KubeletAddressOptions } from '../scraper/address.ts';
 import type { KubeletClient } from '../scraper/kubelet-client.ts';
 import { scrapeAll, type ScrapeTarget } from '../scraper/scraper.ts';
+import { defaultPace } from '../scraper/pacer.ts';
 import type { MetricsStore } from '../storage/store.ts';
 import type { ScrapeStatusStore } from '../storage/scrape-status.ts';
 import type { SelfMetrics } from '../apiserver/self-metrics.ts';
@@ -83,6 +84,10 @@ export class ScrapeLoop {
       endpoint: o.address.endpoint,
       requestTimeoutMs: o.requestTimeoutMs,
       concurrency: o.concurrency,
+      // Requests in flight follow the event loop's delay for the first half of the tick, so that
+      // the API keeps short turns while the server scrapes; a fan-out not done by then (the
+      // server busy with its API throughout) goes at the full concurrency to meet the deadline.
+      pace: { ...defaultPace, forMs: o.resolutionMs / 2 },
       signal: tickSignal,
       nowMs: () => o.clock.nowMs(),
       onIncomplete: (r) => o.logger.debug(r.pod === undefined ? 'Failed getting complete node metric' : 'Failed getting complete Pod metric', { ...r }),
