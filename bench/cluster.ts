@@ -4,8 +4,8 @@
  * (bench/server-harness.ts) whose CPU and memory are read from inside it, and a client
  * certificate in system:masters to read the metrics API.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -162,14 +162,42 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * Compile the sources as the image ships them (tsc with tsconfig.build.json) into `root`/dist,
+ * next to a copy of package.json (the server reads its version there, and it makes the output ES
+ * modules); the path of the compiled `src/cmd/server.ts`, for startServer's `compiledServer`.
+ * `root` must be inside the repository, so that the output finds node_modules.
+ */
+export function buildServer(root: string): string {
+  const tsc = join(repo, 'node_modules', '.bin', 'tsc');
+  const outDir = join(root, 'dist');
+  // Type errors elsewhere in the tree do not stop the emit (the gate checks them).
+  spawnSync(tsc, ['-p', join(repo, 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false', '--sourceMap', 'false'], { stdio: 'ignore' });
+  copyFileSync(join(repo, 'package.json'), join(root, 'package.json'));
+  const server = join(outDir, 'cmd', 'server.js');
+  if (!existsSync(server)) throw new Error(`tsc wrote no ${server}`);
+  return server;
+}
+
+/** Options of startServer. */
+export interface StartServerOptions {
+  dir: string;
+  nodesFile: string;
+  client: ApiClientCert;
+  args?: string[];
+  /** Run this compiled server module (buildServer) instead of the TypeScript sources. */
+  compiledServer?: string;
+}
+
 /** Start `kubemeter server` on the simulated cluster. */
-export async function startServer(o: { dir: string; nodesFile: string; client: ApiClientCert; args?: string[] }): Promise<ServerProcess> {
+export async function startServer(o: StartServerOptions): Promise<ServerProcess> {
   const port = await freePort();
   // KUBEMETER_BENCH_CPU_PROF=DIR writes a V8 CPU profile of the server there (to find hot spots).
   // KUBEMETER_BENCH_SERVER_NODE_FLAGS="--trace-gc …" adds Node/V8 flags to the server (to try them).
   const args = [
     ...(process.env.KUBEMETER_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.KUBEMETER_BENCH_CPU_PROF] : []),
-    ...(process.env.KUBEMETER_BENCH_SERVER_NODE_FLAGS ? process.env.KUBEMETER_BENCH_SERVER_NODE_FLAGS.split(' ').filter((f) => f !== '') : []), '--expose-gc', join(repo, 'bench', 'server-harness.ts'),
+    ...(process.env.KUBEMETER_BENCH_SERVER_NODE_FLAGS ? process.env.KUBEMETER_BENCH_SERVER_NODE_FLAGS.split(' ').filter((f) => f !== '') : []), '--expose-gc',
+    ...(o.compiledServer === undefined ? [join(repo, 'bench', 'server-harness.ts')] : [join(repo, 'bench', 'compiled-server-harness.js'), o.compiledServer]),
     '--nodes-file', o.nodesFile, '--kubelet-insecure-tls', '--secure-port', String(port), '--bind-address', '127.0.0.1',
     '--cert-dir', join(o.dir, 'server-certs'), '--client-ca-file', o.client.caFile, '--logging-format', 'json', '--v', '2',
     ...(o.args ?? []),
