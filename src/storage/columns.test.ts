@@ -9,13 +9,13 @@ test('runs are fresh, reused by length after release, and keep their points when
   const cols = new PointColumns();
   const a = cols.alloc(2);
   cols.setLast(a, { timestampMs: T, cpuUsageCoreNanoSeconds: 5n, workingSetBytes: 7 }, 3);
-  cols.markSeen(a, 9);
+  cols.markSeen(a);
   cols.release(a, 2);
   const b = cols.alloc(3);
   assert.notEqual(b, a, 'a run of another length is not taken from the free run');
   const c = cols.alloc(2);
   assert.equal(c, a, 'a run of the same length is reused');
-  assert.equal(cols.seen(c), 0);
+  assert.equal(cols.seen(c), false);
   assert.equal(cols.timestampMs(c), 0);
   assert.equal(cols.hasPrev(c), false);
   // Past the first capacity: earlier points survive the copy into larger arrays.

@@ -2,7 +2,7 @@
  * The points of every node and container series of a store, in store-wide typed arrays addressed
  * by slot number instead of one object per series. A series object with its two points cost
  * about 330 bytes of heap (the object, four boxed float64 fields, two BigInts) and a pod's
- * container array another 180; here a series is 65 bytes outside the object heap, which the
+ * container array another 180; here a series is 57 bytes outside the object heap, which the
  * garbage collector neither traces nor copies, and which grows with no slack to double (untouched
  * capacity of a large typed array is never made resident).
  *
@@ -19,9 +19,7 @@ const WS = 1;
 const START = 2;
 const PREV_TS = 3;
 const PREV_START = 4;
-/** The node version of the scrape that last reported the series. */
-const SEEN = 5;
-const STRIDE = 6;
+const STRIDE = 5;
 
 // Flag bits of a slot.
 const HAS_PREV = 1;
@@ -30,6 +28,11 @@ const PREV_AT_START = 2;
 /** The CPU counter does not fit 64 unsigned bits and is kept in `bigCpu` (never from a kubelet). */
 const CPU_BIG = 4;
 const PREV_CPU_BIG = 8;
+/**
+ * The series was in its pod's current scrape (a bit cleared when the pod's first sample of a
+ * scrape arrives, instead of a float64 scrape stamp per series).
+ */
+const SEEN = 16;
 
 const TWO_64 = 1n << 64n;
 const firstCapacity = 1024;
@@ -128,13 +131,19 @@ export class PointColumns {
     return (this.flags[s]! & (prev === 0 ? CPU_BIG : PREV_CPU_BIG)) === 0 ? this.cpu[s * 2 + prev]! : this.bigCpu.get(s * 2 + prev)!;
   }
 
-  /** The node version of the scrape that last reported slot `s` (0: none). */
-  seen(s: number): number {
-    return this.f[s * STRIDE + SEEN]!;
+  /** Slot `s` was marked since its run was last unmarked (unsee). */
+  seen(s: number): boolean {
+    return (this.flags[s]! & SEEN) !== 0;
   }
 
-  markSeen(s: number, stamp: number): void {
-    this.f[s * STRIDE + SEEN] = stamp;
+  /** Mark slot `s` as reported in the current scrape. */
+  markSeen(s: number): void {
+    this.flags[s]! |= SEEN;
+  }
+
+  /** Unmark the run of `n` slots from `base` (a new scrape of their pod begins). */
+  unsee(base: number, n: number): void {
+    for (let s = base; s < base + n; s++) this.flags[s]! &= ~SEEN;
   }
 
   /** Sample time of the newer point, Unix ms. */

@@ -5,7 +5,7 @@
  * Layout: one long-lived object per node and pod, and the points of every series in store-wide
  * typed arrays (columns.ts), a pod's containers in a run of slots named by a sorted name list that
  * pods with the same containers share. Points are overwritten in place on every scrape, so a
- * steady cluster allocates nothing per sample here; about 190 bytes of heap per pod and 65 bytes
+ * steady cluster allocates nothing per sample here; about 190 bytes of heap per pod and 57 bytes
  * outside it per series, against about 800 bytes of heap per two-container pod with an object
  * per container (see docs/server.md). Differences from metrics-server, each one documented in
  * docs/compatibility.md:
@@ -248,17 +248,18 @@ export class MetricsStore {
         }
         if (pod.seen !== stamp) {
           pod.seen = stamp;
+          this.points.unsee(pod.base, pod.names.length);
           order.push(pod);
         }
       }
       const i = indexOfName(pod.names, sample.container);
       if (i >= 0) {
         const slot = pod.base + i;
-        if (this.points.seen(slot) === stamp) {
+        if (this.points.seen(slot)) {
           this.duplicate(node, sample);
           continue;
         }
-        this.points.markSeen(slot, stamp);
+        this.points.markSeen(slot);
         this.updateContainer(pod, slot, sample, true);
       } else {
         const pending = this.pending.get(pod);
@@ -269,7 +270,7 @@ export class MetricsStore {
     }
     node.order = order;
     for (const p of last) if (p.seen !== stamp && !p.removed) this.removePod(p);
-    for (const p of order) if ((this.pending.size > 0 && this.pending.has(p)) || !this.allSeen(p, stamp)) this.layOut(p, stamp);
+    for (const p of order) if ((this.pending.size > 0 && this.pending.has(p)) || !this.allSeen(p)) this.layOut(p);
     this.pending.clear();
   }
 
@@ -277,23 +278,23 @@ export class MetricsStore {
     this.onEvent({ kind: 'duplicate-container', node: node.name, namespace: sample.namespace, pod: sample.pod, container: sample.container });
   }
 
-  /** Every container of `pod` was in the scrape `stamp`. */
-  private allSeen(pod: PodState, stamp: number): boolean {
-    for (let s = pod.base; s < pod.base + pod.names.length; s++) if (this.points.seen(s) !== stamp) return false;
+  /** Every container of `pod` was in the current scrape. */
+  private allSeen(pod: PodState): boolean {
+    for (let s = pod.base; s < pod.base + pod.names.length; s++) if (!this.points.seen(s)) return false;
     return true;
   }
 
   /**
-   * A pod's containers changed in scrape `stamp` (new ones pending, gone ones unmarked): a new run
+   * A pod's containers changed in the current scrape (new ones pending, gone ones unmarked): a new run
    * of slots in the order of the new sorted names, the kept series copied over, the new ones
    * stored as first sightings.
    */
-  private layOut(pod: PodState, stamp: number): void {
+  private layOut(pod: PodState): void {
     const old = pod.names;
     const oldBase = pod.base;
     const pending = this.pending.get(pod) ?? [];
     const names: string[] = [];
-    for (let i = 0; i < old.length; i++) if (this.points.seen(oldBase + i) === stamp) names.push(old[i]!);
+    for (let i = 0; i < old.length; i++) if (this.points.seen(oldBase + i)) names.push(old[i]!);
     for (const sample of pending) names.push(sample.container);
     names.sort(compareGoStrings);
     const shared = this.containerNameList(names);
@@ -305,7 +306,7 @@ export class MetricsStore {
         continue;
       }
       const sample = pending.find((p) => p.container === shared[j])!;
-      this.points.markSeen(base + j, stamp);
+      this.points.markSeen(base + j);
       this.updateContainer(pod, base + j, sample, false);
     }
     if (oldBase >= 0) this.points.release(oldBase, old.length);
