@@ -22,6 +22,11 @@ declare module 'autocannon' {
     timeouts: number;
     non2xx: number;
   }
-  function autocannon(options: Options): Promise<Result>;
+  /** A running load: a promise of its result that also emits each response. */
+  interface Instance extends PromiseLike<Result> {
+    /** Each completed response: status, bytes, latency in ms. */
+    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void): this;
+  }
+  function autocannon(options: Options): Instance;
   export default autocannon;
 }
