@@ -13,12 +13,13 @@
 import { STATUS_CODES } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { ErrorCode, KubemeterError, errorMessage, isKubemeterError } from '../lib/errors.ts';
 import type { NodeScrape } from '../storage/types.ts';
 import type { ScrapeDecoder } from './decoder.ts';
 import { HttpResponseReader } from './http-response.ts';
 import { IdleConnections, KubeletConnection } from './idle-connections.ts';
+import { connectTlsOverReads } from './tls-over-reads.ts';
 
 /** TLS and credentials for talking to kubelets. */
 export interface KubeletClientOptions {
@@ -273,8 +274,9 @@ export class KubeletClient {
   private connect(key: string, isHttps: boolean, host: string, port: number): KubeletConnection {
     const cached = isHttps ? this.sessions.get(key) : undefined;
     const session = cached?.session;
+    // TLS over bounded reads: a kept connection then holds no 64 KiB read buffer (see tls-over-reads.ts).
     const socket = isHttps
-      ? tlsConnect({
+      ? connectTlsOverReads({
         host,
         port,
         // SNI carries host names only (RFC 6066); the certificate is checked against `host` either way.
