@@ -8,208 +8,55 @@
  * next to bare Node HTTP and HTTPS servers, with the CPU its forced heap compactions cost and the
  * CPU of the whole process per pass (every thread, every collection included).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { fileURLToPath } from 'node:url';
 import { Collector } from '../src/agent/collector.ts';
 import { createAgentHandler } from '../src/agent/http.ts';
 import type { CgroupMounts } from '../src/cgroup/mounts.ts';
 import { cgroupDir, readCgroupMounts } from '../src/cgroup/mounts.ts';
+import { agentNodeFlags } from '../src/cmd/agent-node-flags.ts';
 import { OpenFileCache } from '../src/cgroup/read-file.ts';
 import { createCgroupReader } from '../src/cgroup/reader.ts';
 import { createCertificateAuthority, issueCertificate } from '../src/auth/x509-gen.ts';
 import { startFixtureCri } from './cri-server.ts';
 import { writeGeneratedHost } from '../test/support/agent-fixtures.ts';
 import { freePort } from '../test/support/free-port.ts';
+import type { PassFigures, PassProbeRequest } from './agent-pass-probe.ts';
 import { median, sink } from './measure.ts';
 import type { BenchContext, BenchResult, BenchSuite } from './types.ts';
 
-const buffer = Buffer.allocUnsafe(64 * 1024);
+const benchDir = dirname(fileURLToPath(import.meta.url));
 
-/** The open/read/close floor: read a file the cheapest way a fresh open allows (open, one read, close). */
-function rawRead(path: string): number {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return 0;
-  }
-  try {
-    return readSync(fd, buffer, 0, buffer.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function cpuMs(fn: () => void): number {
-  const c0 = process.cpuUsage();
-  fn();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-}
-
-/**
- * Bytes `fn` allocates on the V8 heap: the growth of the used heap plus what the collections
- * that ran meanwhile freed (each one's used size before minus after). Garbage is what the agent's
- * heap compactor and V8's own collections pay for after every pass.
- */
-async function allocatedBytes(fn: () => Promise<unknown>): Promise<number> {
-  const profiler = new GCProfiler();
-  const before = getHeapStatistics().used_heap_size;
-  profiler.start();
-  await fn();
-  const gcs = profiler.stop();
-  const after = getHeapStatistics().used_heap_size;
-  let freed = 0;
-  for (const s of gcs?.statistics ?? []) freed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
-  return after - before + freed;
-}
-
-async function cpuMsAsync(fn: () => Promise<unknown>): Promise<number> {
-  const c0 = process.cpuUsage();
-  await fn();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-}
-
-/** Every file and directory a pass touches, as plain paths (mirrors the readers), with the pressure files when `pressure`. */
-function passFiles(mounts: CgroupMounts, procRoot: string, kubepods: string, pods: { path: string; containers: string[]; sandbox: string | undefined; netPid: number | undefined }[], pressure: boolean): { files: string[]; dirs: string[] } {
-  // Without swap (SwapTotal 0) the pass does not read v2 memory.swap.current: neither does the floor.
-  const swap = !/^SwapTotal:\s+0 kB$/m.test(readFileSync(join(procRoot, 'meminfo'), 'latin1'));
-  const statFiles = mounts.version === 'v2'
-    ? ['cpu.stat', 'memory.stat', 'memory.current', 'memory.max', ...(swap ? ['memory.swap.current'] : []), 'memory.swap.max']
-    : ['cpuacct.usage', 'memory.stat', 'memory.usage_in_bytes', 'memory.limit_in_bytes', 'memory.memsw.limit_in_bytes'];
-  const dirsOf = (name: string): { cpu: string; mem: string } => {
-    if (mounts.version === 'v2') return { cpu: cgroupDir(mounts.unified!, name), mem: cgroupDir(mounts.unified!, name) };
-    return { cpu: cgroupDir(mounts.controllers.cpuacct!, name), mem: cgroupDir(mounts.controllers.memory!, name) };
-  };
-  const files: string[] = [];
-  const stats = (name: string): void => {
-    const d = dirsOf(name);
-    // The readers skip the other memory files of a cgroup without memory.stat: so does the floor.
-    const withMemory = existsSync(`${d.mem}/memory.stat`);
-    if (!withMemory) files.push(`${d.cpu}/${statFiles[0]!}`, `${d.mem}/memory.stat`);
-    else for (const f of statFiles) files.push(`${f.startsWith('cpu') ? d.cpu : d.mem}/${f}`);
-    if (pressure) files.push(...['cpu.pressure', ...(withMemory ? ['memory.pressure'] : []), 'io.pressure'].map((f) => `${d.cpu}/${f}`));
-  };
-  const dirs = [dirsOf(kubepods).cpu, dirsOf(`${kubepods}/burstable`).cpu];
-  stats('/');
-  stats(kubepods);
-  for (const p of pods) {
-    dirs.push(dirsOf(p.path).cpu);
-    stats(p.path);
-    for (const c of p.containers) {
-      files.push(`${dirsOf(c).cpu}/cgroup.procs`);
-      stats(c);
-    }
-    if (p.sandbox !== undefined) files.push(`${dirsOf(p.sandbox).cpu}/cgroup.procs`);
-    if (p.netPid !== undefined) files.push(join(procRoot, String(p.netPid), 'net', 'dev'));
-  }
-  for (const f of ['meminfo', 'loadavg', 'sys/kernel/pid_max', 'sys/kernel/threads-max', '1/net/dev', 'stat']) files.push(join(procRoot, f));
-  return { files, dirs };
-}
-
-interface PassFigures {
-  passMs: number;
-  /** Reading the same files kept open (a positional read each, as the pass does) and listing the same directories. */
-  floorMs: number;
-  /** Reading the same files with open/read/close each (the pass before files were kept open). */
-  openFloorMs: number;
-  files: number;
-  /** V8 heap bytes one pass allocates (median). */
-  allocatedBytes: number;
-}
-
-/** Files read by the pass itself through a kept-open descriptor: the cgroup files. /proc files are opened per read in the pass too. */
-function isCgroupFile(path: string, procRoot: string): boolean {
-  return !path.startsWith(procRoot + '/');
-}
-
-async function measurePass(ctx: BenchContext, label: string, roots: { procRoot: string; sysRoot: string }, cgroupRoot: string, runs: number, pressure: boolean): Promise<{ figures: PassFigures; collector: Collector }> {
-  const mounts = readCgroupMounts(roots);
-  // The generated tree stands in for cgroupfs, where a removed cgroup's kept-open files answer
-  // ENODEV: the agent checks that kept files are still linked only on other filesystems (fixture
-  // trees replaced by tests), and nothing is replaced here, so the pass is measured as on cgroupfs.
-  const fileCache = new OpenFileCache({ checkLinks: false });
-  const collector = new Collector({
-    reader: createCgroupReader(mounts, { files: fileCache }), procRoot: roots.procRoot, nodeName: 'bench', cgroupRoot, driver: 'cgroupfs', identity: [], standalone: undefined,
-    fs: { rootDir: undefined, imageFsDir: undefined }, pressure,
+/** The pass measured in a process of its own under the Node options of one agent configuration (bench/agent-pass-probe.ts). */
+async function probePass(ctx: BenchContext, label: string, request: PassProbeRequest): Promise<PassFigures> {
+  // The default configuration runs with the re-execution's flags from the first instruction, as the agent does.
+  const child = fork(join(benchDir, 'agent-pass-probe.ts'), [JSON.stringify(request)], { execArgv: request.lowMemory ? [...agentNodeFlags] : [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const figures = await new Promise<PassFigures>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as PassFigures));
+    child.once('exit', (c) => reject(new Error(`agent pass probe exited with ${c}`)));
   });
-  const first = await collector.collectOnce();
-  const kubepods = cgroupRoot === '/' ? '/kubepods' : `${cgroupRoot}/kubepods`;
-  const pods = first.pods.map((p) => ({
-    path: `${kubepods}/burstable/pod${p.uid}`,
-    containers: p.containers.map((c) => c.reading.path),
-    sandbox: undefined as string | undefined,
-    netPid: undefined as number | undefined,
-  }));
-  for (const p of pods) {
-    const sandbox = readdirSync(cgroupDir(mounts.version === 'v2' ? mounts.unified! : mounts.controllers.cpuacct!, p.path)).find((n) => n.startsWith('ffff'));
-    if (sandbox !== undefined) p.sandbox = `${p.path}/${sandbox}`;
-    // The pass reads the pod network from the sandbox's first process.
-    const procs = p.sandbox === undefined ? [] : readFileSync(`${cgroupDir(mounts.version === 'v2' ? mounts.unified! : mounts.controllers.cpuacct!, p.sandbox)}/cgroup.procs`, 'latin1').split('\n').filter((x) => x !== '');
-    if (procs[0] !== undefined) p.netPid = Number(procs[0]);
-  }
-  const pressureRead = first.node.root?.pressure !== undefined;
-  const { files, dirs } = passFiles(mounts, roots.procRoot, kubepods, pods, pressureRead);
-  const held = new Map<string, number>();
-  for (const f of files) {
-    if (!isCgroupFile(f, roots.procRoot)) continue;
-    try {
-      held.set(f, openSync(f, 'r'));
-    } catch {
-      // Absent (no swap file, for instance): the pass's open fails the same way once.
-    }
-  }
-  const passes: number[] = [];
-  const floors: number[] = [];
-  const openFloors: number[] = [];
-  try {
-    for (let i = 0; i < runs; i++) {
-      passes.push(await cpuMsAsync(() => collector.collectOnce()));
-      floors.push(cpuMs(() => {
-        let n = 0;
-        for (const d of dirs) n += readdirSync(d).length;
-        for (const f of files) {
-          const fd = held.get(f);
-          n += fd === undefined ? rawRead(f) : readSync(fd, buffer, 0, buffer.length, 0);
-        }
-        sink.value = n;
-      }));
-      openFloors.push(cpuMs(() => {
-        let n = 0;
-        for (const d of dirs) n += readdirSync(d).length;
-        for (const f of files) n += rawRead(f);
-        sink.value = n;
-      }));
-    }
-  } finally {
-    for (const fd of held.values()) closeSync(fd);
-  }
-  // Measured apart from the CPU runs: the GC profiler has a cost of its own.
-  const allocated: number[] = [];
-  for (let i = 0; i < Math.min(runs, 7); i++) allocated.push(await allocatedBytes(() => collector.collectOnce()));
-  const figures = { passMs: median(passes), floorMs: median(floors), openFloorMs: median(openFloors), files: files.length, allocatedBytes: median(allocated) };
-  ctx.log(`${label}${pressure ? ' (KubeletPSI)' : ''}: ${first.pods.length} pods, ${files.length} files${pressureRead ? ' with pressure' : ''}; pass ${figures.passMs.toFixed(2)} ms CPU, floor ${figures.floorMs.toFixed(2)} ms (open/read/close floor ${figures.openFloorMs.toFixed(2)} ms); ${(figures.allocatedBytes / 1024).toFixed(0)} KiB allocated per pass`);
-  return { figures, collector };
+  await new Promise((r) => child.once('exit', r));
+  ctx.log(`${label}${request.pressure ? ' (KubeletPSI)' : ''}, ${configuration(request.lowMemory)}: ${figures.pods} pods, ${figures.files} files${figures.pressureRead ? ' with pressure' : ''}; pass ${figures.passMs.toFixed(2)} ms CPU, floor ${figures.floorMs.toFixed(2)} ms (open/read/close floor ${figures.openFloorMs.toFixed(2)} ms); ${(figures.allocatedBytes / 1024).toFixed(0)} KiB allocated per pass`);
+  return figures;
 }
 
-function passResults(label: string, f: PassFigures, containers: number): BenchResult[] {
+/** How a configuration is named in rows. */
+function configuration(lowMemory: boolean): string {
+  return lowMemory ? 'default (no optimizing compiler)' : '--low-memory=false (Maglev)';
+}
+
+function passResults(label: string, f: PassFigures, containers: number, lowMemory: boolean): BenchResult[] {
+  const note = `${containers} app containers, ${f.files} files; floor ${f.floorMs.toFixed(2)} ms reads the same files kept open (one positional read each, as the pass) and lists the same directories without parsing; with an open/read/close per file it is ${f.openFloorMs.toFixed(2)} ms`;
+  const pass: BenchResult = { name: `housekeeping pass, ${label}, ${configuration(lowMemory)}`, value: f.passMs, unit: 'ms CPU', ratio: { value: f.passMs / f.floorMs, against: 'read-only floor' }, note };
+  if (!lowMemory) return [{ ...pass, note: `for comparison: the agent started with --low-memory=false; ${note}` }];
   return [
-    {
-      name: `housekeeping pass, ${label}`,
-      value: f.passMs,
-      unit: 'ms CPU',
-      ratio: { value: f.passMs / f.floorMs, against: 'read-only floor' },
-      target: '≤ 20 ms and ≤ 2× floor',
-      met: f.passMs <= 20 && f.passMs / f.floorMs <= 2,
-      note: `${containers} app containers, ${f.files} files; floor ${f.floorMs.toFixed(2)} ms reads the same files kept open (one positional read each, as the pass) and lists the same directories without parsing; with an open/read/close per file it is ${f.openFloorMs.toFixed(2)} ms`,
-    },
+    { ...pass, target: '≤ 20 ms and ≤ 2× floor', met: f.passMs <= 20 && f.passMs / f.floorMs <= 2, note: `measured in a process started as the agent runs (node ${agentNodeFlags.join(' ')}); ${note}` },
     {
       name: `heap allocated per housekeeping pass, ${label}`,
       value: Math.round(f.allocatedBytes / 1024),
@@ -249,7 +96,12 @@ function realTree(mounts: CgroupMounts, pods: number, containers: number): { roo
   return { root, cleanup };
 }
 
-async function summaryLatency(collector: Collector, runs: number): Promise<{ renderMs: number; cachedMs: number }> {
+async function summaryLatency(roots: { procRoot: string; sysRoot: string }, runs: number): Promise<{ renderMs: number; cachedMs: number }> {
+  const collector = new Collector({
+    reader: createCgroupReader(readCgroupMounts(roots), { files: new OpenFileCache({ checkLinks: false }) }), procRoot: roots.procRoot, nodeName: 'bench', cgroupRoot: '/', driver: 'cgroupfs',
+    identity: [], standalone: undefined, fs: { rootDir: undefined, imageFsDir: undefined },
+  });
+  await collector.collectOnce();
   const server = createServer(createAgentHandler({ source: collector }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stats/summary`;
@@ -268,6 +120,7 @@ async function summaryLatency(collector: Collector, runs: number): Promise<{ ren
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
+    collector.close();
   }
   return { renderMs: median(render), cachedMs: median(cached) };
 }
@@ -415,11 +268,12 @@ async function bareSecureServerRss(dir: string): Promise<number> {
   }));
 }
 
-function rssResults(label: string, f: RssFigures, bare: { name: string; mib: number }, note: string): BenchResult[] {
+function rssResults(label: string, f: RssFigures, bare: { name: string; mib: number }, note: string, targeted: boolean): BenchResult[] {
+  const target = (mib: number): Partial<BenchResult> => (targeted ? { target: '≤ 60 MiB', met: mib <= 60 } : {});
   return [
-    { name: `agent RSS after the first pass, ${label}`, value: f.firstMiB, unit: 'MiB', ratio: { value: f.firstMiB / bare.mib, against: bare.name }, target: '≤ 60 MiB', met: f.firstMiB <= 60, note },
+    { name: `agent RSS after the first pass, ${label}`, value: f.firstMiB, unit: 'MiB', ratio: { value: f.firstMiB / bare.mib, against: bare.name }, ...target(f.firstMiB), note },
     {
-      name: `agent RSS after 100 passes, ${label}`, value: f.hundredMiB, unit: 'MiB', ratio: { value: f.hundredMiB / bare.mib, against: bare.name }, target: '≤ 60 MiB', met: f.hundredMiB <= 60,
+      name: `agent RSS after 100 passes, ${label}`, value: f.hundredMiB, unit: 'MiB', ratio: { value: f.hundredMiB / bare.mib, against: bare.name }, ...target(f.hundredMiB),
       note: `passes every 100 ms, /stats/summary and /metrics/resource scraped between them; ${f.fileMiB.toFixed(1)} MiB file-backed (the node binary's pages), ${f.anonMiB.toFixed(1)} MiB anonymous (heap, malloc, stacks)`,
     },
     {
@@ -438,7 +292,7 @@ export const suite: BenchSuite = {
   name: 'agent',
   title: 'Agent housekeeping',
   description:
-    'One housekeeping pass of `kubemeter agent` over 110 pods × 3 containers, in CPU milliseconds (median), next to a plain loop that only lists the same directories and reads the same files with one open/read/close each (the floor); `/stats/summary` latency for 110 pods right after a pass (rendered) and again (cached); resident memory of the compiled agent after its first pass and after 100 passes (read-only port; secure port with a CRI runtime answering over gRPC; each also with `--low-memory`), next to bare Node HTTP and HTTPS servers on the same Node binary, with the CPU of the forced heap compactions that keep it there and the CPU of the whole agent process per pass (every thread: pass, compactions, V8\'s own collections, scrapes).',
+    'One housekeeping pass of `kubemeter agent` over 110 pods × 3 containers, in CPU milliseconds (median) in a process started with the agent\'s Node options (default configuration; `--low-memory=false` for comparison), next to a plain loop that only lists the same directories and reads the same files with one open/read/close each (the floor); `/stats/summary` latency for 110 pods right after a pass (rendered) and again (cached); resident memory of the compiled agent after its first pass and after 100 passes (read-only port; secure port with a CRI runtime answering over gRPC; each also with `--low-memory=false`, for comparison), next to bare Node HTTP and HTTPS servers on the same Node binary, with the CPU of the forced heap compactions that keep it there and the CPU of the whole agent process per pass (every thread: pass, compactions, V8\'s own collections, scrapes).',
   async run(ctx) {
     const pods = ctx.quick ? 5 : 110;
     const containers = ctx.quick ? 1 : 3;
@@ -448,13 +302,14 @@ export const suite: BenchSuite = {
     try {
       writeGeneratedHost(dir, pods, containers);
       const fixtureRoots = { procRoot: join(dir, 'proc'), sysRoot: join(dir, 'sys') };
-      const fixture = await measurePass(ctx, 'fixture', fixtureRoots, '/', runs, false);
-      out.push(...passResults(`generated cgroup v2 tree, ${pods} pods`, fixture.figures, pods * containers));
-      const fixturePsi = await measurePass(ctx, 'fixture', fixtureRoots, '/', runs, true);
-      fixturePsi.collector.close();
-      out.push(...passResults(`generated cgroup v2 tree, ${pods} pods, KubeletPSI (pressure files read)`, fixturePsi.figures, pods * containers));
-      const lat = await summaryLatency(fixture.collector, ctx.quick ? 2 : 11);
-      out.push({ name: `/stats/summary latency, ${pods} pods, rendered after a pass`, value: lat.renderMs, unit: 'ms', note: 'HTTP on 127.0.0.1, build + encode + transfer' });
+      for (const lowMemory of [true, false]) {
+        for (const pressure of [false, true]) {
+          const figures = await probePass(ctx, 'fixture', { ...fixtureRoots, cgroupRoot: '/', runs, pressure, lowMemory });
+          out.push(...passResults(`generated cgroup v2 tree, ${pods} pods${pressure ? ', KubeletPSI (pressure files read)' : ''}`, figures, pods * containers, lowMemory));
+        }
+      }
+      const lat = await summaryLatency(fixtureRoots, ctx.quick ? 2 : 11);
+      out.push({ name: `/stats/summary latency, ${pods} pods, rendered after a pass`, value: lat.renderMs, unit: 'ms', note: 'HTTP on 127.0.0.1, build + encode + transfer (in the benchmark\'s own process)' });
       out.push({ name: `/stats/summary latency, ${pods} pods, cached`, value: lat.cachedMs, unit: 'ms' });
       if (!ctx.quick) {
         // Inside the repository so that the compiled modules resolve node_modules; removed below.
@@ -466,9 +321,9 @@ export const suite: BenchSuite = {
         const bareSecure = await bareSecureServerRss(dir);
         out.push({ name: 'bare Node HTTPS server RSS (baseline)', value: bareSecure, unit: 'MiB', note: 'HTTP/2 and HTTP/1.1 over TLS, client certificates requested, 40 requests: the floor of any Node process with the secure port' });
         const readOnly = await agentRss(main, dir, ['--port=0'], ctx);
-        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, { name: 'bare Node HTTP server', mib: bare }, 'compiled kubemeter agent, read-only port only, started as `node dist/cmd/main.js agent` (TurboFan off at run time, Maglev on)'));
-        const readOnlyLow = await agentRss(main, dir, ['--port=0', '--low-memory'], ctx);
-        out.push(...rssResults(`${pods} pods, read-only port, --low-memory`, readOnlyLow, { name: 'bare Node HTTP server', mib: bare }, 'the same with --low-memory: it re-executes itself once with --no-opt --no-maglev, so no optimizing compiler runs and a pass costs more CPU (see its rows)'));
+        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, { name: 'bare Node HTTP server', mib: bare }, `compiled kubemeter agent, read-only port only, started as \`node dist/cmd/main.js agent\` (it re-executes itself once as node ${agentNodeFlags.join(' ')}: no optimizing compiler)`, true));
+        const readOnlyMaglev = await agentRss(main, dir, ['--port=0', '--low-memory=false'], ctx);
+        out.push(...rssResults(`${pods} pods, read-only port, --low-memory=false`, readOnlyMaglev, { name: 'bare Node HTTP server', mib: bare }, 'for comparison: the same with --low-memory=false (no re-execution; TurboFan off at run time, Maglev on)', false));
         const ca = createCertificateAuthority({ commonName: 'bench-ca' });
         writeFileSync(join(dir, 'ca.crt'), ca.certPem);
         const socket = join(dir, 'cri.sock');
@@ -478,10 +333,10 @@ export const suite: BenchSuite = {
             '--authorization-mode=AlwaysAllow', `--container-runtime-endpoint=unix://${socket}`];
           const full = await agentRss(main, dir, await secureArgs(), ctx);
           out.push(...rssResults(`${pods} pods, secure port + CRI client`, full, { name: 'bare Node HTTPS server', mib: bareSecure },
-            'HTTPS port (self-signed certificate, TLS/auth stack) and the CRI client (gRPC over node:http2), answered by a gRPC CRI server with the same pods'));
-          const fullLow = await agentRss(main, dir, [...await secureArgs(), '--low-memory'], ctx);
-          out.push(...rssResults(`${pods} pods, secure port + CRI client, --low-memory`, fullLow, { name: 'bare Node HTTPS server', mib: bareSecure },
-            'the same with --low-memory (no optimizing compiler)'));
+            'HTTPS port (self-signed certificate, TLS/auth stack) and the CRI client (gRPC over node:http2), answered by a gRPC CRI server with the same pods; default configuration (no optimizing compiler)', true));
+          const fullMaglev = await agentRss(main, dir, [...await secureArgs(), '--low-memory=false'], ctx);
+          out.push(...rssResults(`${pods} pods, secure port + CRI client, --low-memory=false`, fullMaglev, { name: 'bare Node HTTPS server', mib: bareSecure },
+            'for comparison: the same with --low-memory=false (Maglev on)', false));
         } finally {
           stopCri();
         }
@@ -496,10 +351,11 @@ export const suite: BenchSuite = {
       const mounts = readCgroupMounts({ procRoot: '/proc', sysRoot: '/sys' });
       const tree = realTree(mounts, pods, containers);
       try {
-        const real = await measurePass(ctx, 'real', { procRoot: '/proc', sysRoot: '/sys' }, tree.root, runs, true);
-        real.collector.close();
         const psiNote = mounts.version === 'v1' ? ', KubeletPSI on (no pressure on v1)' : ', KubeletPSI';
-        out.push(...passResults(`real cgroup ${mounts.version}${mounts.hybrid ? ' (hybrid)' : ''} tree, ${pods} pods${psiNote}`, real.figures, pods * containers));
+        for (const lowMemory of [true, false]) {
+          const real = await probePass(ctx, 'real', { procRoot: '/proc', sysRoot: '/sys', cgroupRoot: tree.root, runs, pressure: true, lowMemory });
+          out.push(...passResults(`real cgroup ${mounts.version}${mounts.hybrid ? ' (hybrid)' : ''} tree, ${pods} pods${psiNote}`, real, pods * containers, lowMemory));
+        }
       } finally {
         tree.cleanup();
       }

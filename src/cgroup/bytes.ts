@@ -21,7 +21,9 @@ export function named(dir: string, file: string): string {
 
 /** The latin1 text of `bytes[start, end)` (kernel files are ASCII). */
 export function latin1(bytes: Uint8Array, start: number, end: number): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end);
+  // The buffers read into are Buffers already: no view is made for them.
+  const b = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return b.toString('latin1', start, end);
 }
 
 /** Is `c` a byte String.prototype.trim removes (ASCII whitespace, line terminators, NBSP)? */

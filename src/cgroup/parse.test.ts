@@ -121,3 +121,16 @@ test('the byte parsers agree with the plain rules on kernel-like and arbitrary l
     }),
   );
 });
+
+test('kernel-shaped flat keyed text (the native fast path) agrees with the plain rules, repeated keys included', () => {
+  const wanted = ['anon', 'file', 'inactive_file', 'pgfault'];
+  const line = fc.tuple(fc.constantFrom('anon', 'file', 'inactive_file', 'active_file', 'pgfault', 'pgmajfault', 'file_dirty', 'x'), fc.oneof(fc.bigInt({ min: 0n, max: maxUint64 * 2n }).map(String), fc.constantFrom('max', '-1', '0x1', '1 2', '7\r', '5x')))
+    .map(([k, v]) => `${k} ${v}`);
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), (lines, newline) => {
+      const text = lines.join('\n') + (newline ? '\n' : '');
+      assert.deepEqual(outcome(() => parseFlatKeyed(text, 'f', new Set(wanted))), oracle.flat(text, wanted));
+    }),
+    { numRuns: 1000 },
+  );
+});

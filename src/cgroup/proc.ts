@@ -171,7 +171,9 @@ export function readMaxPid(procRoot: string): number {
 
 /** Interfaces seen by a process's network namespace; undefined when the process is gone. */
 export function readNetDev(procRoot: string, pid: number): InterfaceCounters[] | undefined {
-  const path = join(procRoot, String(pid), 'net', 'dev');
+  // Not path.join: read once per pod per pass, its normalisation was ~3% of a pass run without
+  // V8's optimizing compilers; a doubled slash from a root given with a trailing one reads the same.
+  const path = `${procRoot}/${pid}/net/dev`;
   const n = readSmallFileBytes(path);
   return n < 0 ? undefined : parseNetDevBytes(sharedBytes(), 0, n, path);
 }

@@ -86,3 +86,23 @@ test('the byte parser agrees with the plain rules, numbers to the last bit', () 
     { numRuns: 1000 },
   );
 });
+
+test('kernel-printed text (the native fast path) agrees with the plain rules, numbers to the last bit', () => {
+  const avg = fc.tuple(fc.oneof(fc.nat({ max: 100 }), fc.nat()), fc.nat({ max: 99 })).map(([i, f]) => `${i}.${String(f).padStart(2, '0')}`);
+  const total = fc.oneof(fc.nat().map(String), fc.bigInt({ min: 0n, max: 10n ** 15n - 1n }).map(String), fc.bigInt({ min: 10n ** 15n, max: 1n << 64n }).map(String));
+  const line = (kind: string): fc.Arbitrary<string> => fc.tuple(avg, avg, avg, total).map(([a, b, c, t]) => `${kind} avg10=${a} avg60=${b} avg300=${c} total=${t}\n`);
+  fc.assert(
+    fc.property(line('some'), fc.option(line('full')), (some, full) => {
+      const text = some + (full ?? '');
+      let got: PressureSample | 'error';
+      try {
+        got = parsePressure(text, 'p');
+      } catch (e) {
+        assert.ok(isKubemeterError(e), String(e));
+        got = 'error';
+      }
+      assert.deepEqual(got, oracle(text), JSON.stringify(text));
+    }),
+    { numRuns: 1000 },
+  );
+});

@@ -80,8 +80,8 @@ async function agentCommandLine(t: TestContext, extra: readonly string[]): Promi
   };
 }
 
-test('kubemeter agent --low-memory runs under its V8 flags in the same process it was started as', async (t) => {
-  const { cmdline, main, stop } = await agentCommandLine(t, ['--low-memory']);
+test('kubemeter agent runs under its V8 flags in the same process it was started as', async (t) => {
+  const { cmdline, main, stop } = await agentCommandLine(t, []);
   // The process the parent started (same pid) now runs with the flags first, then its own options.
   assert.deepEqual(cmdline.slice(1, 2 + agentNodeFlags.length + 1), [...agentNodeFlags, '--enable-source-maps', main]);
   assert.equal(cmdline.filter((a) => a === agentNodeFlags[0]).length, 1, 'executed again once, not in a loop');
@@ -89,8 +89,8 @@ test('kubemeter agent --low-memory runs under its V8 flags in the same process i
   assert.equal(code, 0, stderr);
 });
 
-test('kubemeter agent without --low-memory keeps the command line it was started with', async (t) => {
-  const { cmdline, main, stop } = await agentCommandLine(t, []);
+test('kubemeter agent --low-memory=false keeps the command line it was started with', async (t) => {
+  const { cmdline, main, stop } = await agentCommandLine(t, ['--low-memory=false']);
   assert.deepEqual(cmdline.slice(1, 3), ['--enable-source-maps', main]);
   assert.ok(!cmdline.some((a) => agentNodeFlags.includes(a)), cmdline.join(' '));
   const { code, stderr } = await stop();

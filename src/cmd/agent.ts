@@ -65,7 +65,7 @@ export interface AgentFlags {
   featureGates: FeatureGates;
   logLevel: LogLevel;
   help: boolean;
-  /** `--low-memory`: V8's optimizing compilers off from the process's first instruction (agent-node-flags.ts). */
+  /** `--low-memory` (default true): V8's optimizing compilers off from the process's first instruction (agent-node-flags.ts); false keeps Maglev. */
   lowMemory: boolean;
   /** Secure port, TLS and delegated auth (`--port`, `--address`, `--tls-*`, `--client-ca-file`, …). */
   secure: SecureFlags;
@@ -98,7 +98,7 @@ const own: readonly (readonly [string, string, string])[] = [
   ['system-cgroups', 'string', 'Absolute name of the cgroup of the system processes outside containers, reported as the "misc" system container.'],
   ['feature-gates', 'mapStringBool', featureGatesHelp()],
   ['log-level', 'string', 'debug, info, warn or error (default info).'],
-  ['low-memory', '', 'Run V8 without its optimizing compilers from the first instruction (re-executes once as node --no-opt --no-maglev, same pid): about 10 MiB less RSS, about twice the CPU per housekeeping pass (default false).'],
+  ['low-memory', '', 'Run V8 without its optimizing compilers from the first instruction (re-executes once as node --no-opt --no-maglev, same pid; default true). --low-memory=false keeps Maglev: about 10 MiB more RSS for somewhat less CPU per housekeeping pass.'],
 ];
 
 /** The kind parseFlags checks: booleans as such; every other value is checked below, with the agent's messages. */
@@ -163,7 +163,7 @@ export function parseAgentFlags(args: readonly string[], defaults: { hostname: s
     containerRuntimeEndpoint: '', kubeconfig: '', readOnlyPort: 10255, procRoot: '/proc', sysRoot: '/sys', rootDir: '/var/lib/kubelet',
     podLogsDir: '/var/log/pods', volumeStatsAggPeriodMs: 60_000,
     imageFsDir: '', dockerEndpoint: 'unix:///var/run/docker.sock', podmanEndpoint: 'unix:///run/podman/podman.sock', standalone: 'auto',
-    authorizationMode: 'Webhook', nodeIps: [], logLevel: 'info', help: parsed.values.get('help') === 'true', lowMemory: false, secure,
+    authorizationMode: 'Webhook', nodeIps: [], logLevel: 'info', help: parsed.values.get('help') === 'true', lowMemory: true, secure,
     systemCgroups: { kubelet: '', runtime: '', misc: '' }, featureGates: defaultFeatureGates(),
   };
   const gatePairs: FeatureGatePairs = new Map();
@@ -298,17 +298,17 @@ const compactionSlackBytes = 2 ** 20;
  * - plus the HeapCompactor (V8's last-resort collection, reached through --expose-gc in a
  *   throw-away context, whenever the heap grew by 1 MiB since the last one): 63-65 → 66-67 MiB
  *   once the filesystem statistics were added; 69 MiB without the compactor.
- * - `--low-memory`: --no-opt --no-maglev from the process's first instruction, through the
- *   re-execution in agent-node-flags.ts: 54 → 55-57 MiB (secure port with a CRI runtime: 75 → 65
- *   MiB), but a pass costs about twice the CPU (Ignition and Sparkplug only: 83 instead of 36 ms
- *   read-only at the benchmark's rate), and the parsers of the pass are written for the optimizing
- *   compilers. Not the default: the housekeeping pass's CPU is the agent's other budget.
+ * - --no-opt --no-maglev from the process's first instruction (the default, `--low-memory`),
+ *   through the re-execution in agent-node-flags.ts: 54 → 55-57 MiB (secure port with a CRI
+ *   runtime: 75 → 65 MiB). A pass then runs on Ignition and Sparkplug only, which is why the
+ *   pass's parsers hand their per-byte work to native code (regular expressions, string
+ *   searches); `--low-memory=false` keeps Maglev for less CPU and more memory.
  * The compactor's price, at the benchmark's rate: 24-27 ms of CPU after nearly every pass (the
  * agent's /metrics counts them); at the default 10 s interval well under 1% of one core.
  */
-export function tuneHeapForAgent(lowMemory = false): HeapCompactor {
+export function tuneHeapForAgent(lowMemory = true): HeapCompactor {
   setFlagsFromString('--optimize-for-size');
-  // With --low-memory normally already given by the re-execution (agent-node-flags.ts); set here
+  // Normally already given by the re-execution (agent-node-flags.ts); set here
   // too for an agent run in a process of its own choosing. A compiler the operator switched on on
   // the command line (`node --opt …`) stays on.
   for (const flag of missingNodeFlags(currentProcessImage(), lowMemory ? agentNodeFlags : ['--no-opt'])) setFlagsFromString(flag);
@@ -336,8 +336,8 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(agentUsage());
     return 0;
   }
-  // Before anything is opened: with --low-memory the agent's V8 options must hold from the
-  // process's first instruction (see agent-node-flags.ts); returns when they already do.
+  // Before anything is opened: the agent's V8 options must hold from the process's first
+  // instruction (see agent-node-flags.ts); returns when they already do.
   if (f.lowMemory) reexecWithAgentNodeFlags(args);
   const heap = tuneHeapForAgent(f.lowMemory);
   const log = createLogger({ level: f.logLevel }).with({ component: 'agent', node: f.nodeName });
