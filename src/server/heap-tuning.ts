@@ -22,9 +22,15 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  * kubelet connections kept open, at 10,000 nodes: 100 gave 472 µs and 158 KiB per node, 50 gave
  * 824 µs and 166 KiB (the kept connections, not garbage, are most of the memory then); 50 only
  * paid off with 2,000 kept connections (96.5 KiB per node, the CPU being there anyway).
+ * Since the store keeps its points in typed arrays (retained heap 33 → 12.4 KiB per node), a full
+ * collection has a third as much to mark, and 50 pays again: compiled server, 10,000 nodes, kept
+ * connections, cycles 2–5: 100 gave 384–486 µs and 1,351–1,408 MiB (heap 317–325 MiB), 50 gave
+ * 468–571 µs and 1,346–1,351 MiB (heap 275–301 MiB): about 4 KiB per node for 0.006 mCPU, with the
+ * CPU target 0.1 mCPU far off and the memory one the one missed (scale benchmark with 50:
+ * 10,000 nodes 483 µs and 138 KiB per node, 5,000 nodes 654 µs and 162 KiB).
  * --optimize-for-size went to 347 MiB at 5,000 nodes but tripled the CPU.
  */
-export const serverHeapGrowingPercent = 100;
+export const serverHeapGrowingPercent = 50;
 
 /**
  * Largest young generation (both semi-spaces), bytes. V8 doubles the young generation under
