@@ -87,3 +87,18 @@ test('this machine: the /proc readers work on the real /proc', () => {
   assert.equal(readPidStat('/proc', process.pid)?.comm.length !== undefined, true);
   assert.equal(readNetDev('/proc', 2 ** 30), undefined);
 });
+
+test('kernel-printed net/dev text (the native fast path) agrees with the plain rules', () => {
+  // At most 19 digits: a 20-digit counter (up to 2^64 - 1) goes through the byte loop, tested above.
+  const counter = fc.oneof(fc.nat(), fc.bigInt({ min: 0n, max: 10n ** 19n - 1n })).map(String);
+  const line = fc.tuple(fc.constantFrom('eth0', 'lo', 'veth1a2b', 'cni0', 'Docker0', 'wlan0', 'nerdctl0', 'ens3'), fc.array(counter, { minLength: 16, maxLength: 16 }))
+    .map(([name, cs]) => `${name.padStart(6)}:${cs.map((c, i) => (i === 0 ? c.padStart(8) : ` ${c.padStart(7)}`)).join('')}\n`);
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 5 }), (lines) => {
+      const text = `Inter-|   Receive\n face |bytes\n${lines.join('')}`;
+      const got = parseNetDev(text).map((i) => ({ name: i.name, values: [i.rxBytes, i.rxErrors, i.txBytes, i.txErrors] }));
+      assert.deepEqual(got, netDevOracle(text), JSON.stringify(text));
+    }),
+    { numRuns: 500 },
+  );
+});
