@@ -34,6 +34,12 @@ import { ReadingTracker } from './readings.ts';
 import type { SystemCgroupNames } from './system-containers.ts';
 import { SystemContainerResolver } from './system-containers.ts';
 
+/** A monotonic clock in milliseconds. */
+function wallMs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1000 + ns / 1e6;
+}
+
 /** Options of the Collector. */
 export interface CollectorOptions {
   reader: CgroupReader;
@@ -184,7 +190,9 @@ export class Collector {
 
   private async pass(signal: AbortSignal): Promise<Snapshot> {
     const startedMs = this.clock.nowMs();
-    const wall0 = performance.now();
+    // process.hrtime rather than the global performance, whose first use loads perf_hooks and
+    // Node's performance-timeline modules, which the agent otherwise never needs.
+    const wall0 = wallMs();
     const cpu0 = process.cpuUsage();
     const { reader, procRoot } = this.o;
     const nodeError = (_k: 'node', what: string, e: unknown): void => this.count(Kind.Node, what, e);
@@ -255,9 +263,9 @@ export class Collector {
     this.counters.passes++;
     this.counters.lastPassCpuSeconds = (cpu.user + cpu.system) / 1e6;
     this.counters.cpuSecondsTotal += this.counters.lastPassCpuSeconds;
-    this.counters.lastPassWallSeconds = (performance.now() - wall0) / 1000;
+    this.counters.lastPassWallSeconds = (wallMs() - wall0) / 1000;
     this.counters.podsUnresolved = pods.filter((p) => !p.resolved).length;
-    const snapshot: Snapshot = { startedMs, durationMs: performance.now() - wall0, node, pods };
+    const snapshot: Snapshot = { startedMs, durationMs: wallMs() - wall0, node, pods };
     const storage = this.o.storage?.latest();
     if (storage !== undefined) snapshot.storage = storage;
     this.snapshot = snapshot;

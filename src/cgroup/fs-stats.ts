@@ -2,9 +2,11 @@
  * Filesystem capacity by statfs, for the node root and image filesystems. A hung network
  * filesystem must not stall housekeeping, so each call has a deadline (2 s, as the kubelet).
  */
-import { statfs } from 'node:fs';
 import type { BigIntStatsFs } from 'node:fs';
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
+// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
+// fs/promises, readline and stream modules the agent does not use.
+const { statfs } = process.getBuiltinModule('node:fs');
 
 /** Capacity of one filesystem, bytes and inode counts. */
 export interface FsUsage {

@@ -6,8 +6,10 @@
  * housekeeping pass reads ~3000 files, so this is the difference between meeting and missing the
  * pass budget. Callers must not hold on to the buffer across calls (strings are copied out).
  */
-import { closeSync, fstatSync, openSync, readSync, statfsSync } from 'node:fs';
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
+// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
+// fs/promises, readline and stream modules the agent does not use.
+const { closeSync, fstatSync, openSync, readSync, statfsSync } = process.getBuiltinModule('node:fs');
 
 /** Largest file read (bytes): a cgroup.procs of a busy root cgroup fits easily; more is hostile. */
 export const maxFileBytes = 4 * 1024 * 1024;

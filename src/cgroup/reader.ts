@@ -3,7 +3,6 @@
  * path (`/kubepods/burstable/pod…`) from whichever hierarchies the host mounts. The files read
  * every pass are kept open between passes (see OpenFileCache).
  */
-import { readdirSync, statSync } from 'node:fs';
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
 import type { CgroupMounts, HierarchyMount } from './mounts.ts';
 import { cgroupDir } from './mounts.ts';
@@ -15,6 +14,9 @@ import { isAbsent, isCgroupFs, OpenFileCache } from './read-file.ts';
 import type { CgroupStats } from './stats.ts';
 import { readV1Stats, v1Slot } from './v1.ts';
 import { readV2Stats, v2Slot } from './v2.ts';
+// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
+// fs/promises, readline and stream modules the agent does not use.
+const { readdirSync, statSync } = process.getBuiltinModule('node:fs');
 
 /** Reads cgroups of one host, whatever its cgroup version. */
 export interface CgroupReader {

@@ -4,7 +4,6 @@
  * API, else the standalone systemd/Docker mapping), runs housekeeping, and serves the read-only
  * port (plain HTTP) and the secure port (HTTPS, authenticated and authorized) until SIGTERM.
  */
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
@@ -35,6 +34,9 @@ import type { FlagSpec, ParsedFlags } from '../lib/flags.ts';
 import { parseGoDuration } from '../lib/go-format.ts';
 import type { LogLevel } from '../lib/log.ts';
 import { createLogger } from '../lib/log.ts';
+// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
+// fs/promises, readline and stream modules the agent does not use.
+const { existsSync } = process.getBuiltinModule('node:fs');
 
 /** Everything `kubemeter agent` is configured with. */
 export interface AgentFlags {

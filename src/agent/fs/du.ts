@@ -12,12 +12,14 @@
  * than sync ones: an lstat that hangs on a dead mount then costs a pool thread, not the event loop.
  * The callback API rather than node:fs/promises, which adds ~1.8 MiB RSS to the agent.
  */
-import { lstat, readdir } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../lib/clock.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { ErrorCode, KubemeterError } from '../../lib/errors.ts';
+// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
+// fs/promises, readline and stream modules the agent does not use.
+const { lstat, readdir } = process.getBuiltinModule('node:fs');
 
 /** Bytes and inodes a tree uses. */
 export interface DiskUsage {

@@ -6,11 +6,13 @@
  * call to an absent socket does, and the first call after it appears loads the client, so a
  * runtime that starts after the agent is still used.
  */
-import { existsSync } from 'node:fs';
 import { ErrorCode, KubemeterError } from '../../lib/errors.ts';
 import type * as CriModule from './cri.ts';
 import type { CriIdentityOptions, CriStorage, ImageFsInfo, RuntimeFsUsage } from './cri.ts';
 import type { IdentityProvider, IdentitySnapshot } from './types.ts';
+// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
+// fs/promises, readline and stream modules the agent does not use.
+const { existsSync } = process.getBuiltinModule('node:fs');
 
 /** The socket path of `--container-runtime-endpoint` (`unix:///x`, `unix:/x` or `/x`); throws InvalidFlag for anything else. */
 export function criSocketPath(endpoint: string): string {
