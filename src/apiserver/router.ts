@@ -82,6 +82,7 @@ export function createApiRouter(options: ApiRouterOptions): (req: ApiRequest) =>
       if (path === `/${endpoint}` || path.startsWith(`/${endpoint}/`)) return healthResponse(req, endpoint, options.checks[endpoint], logFailedCheck);
     }
     if (path.startsWith(prefix)) {
+      options.selfMetrics.metricsApiRequests++;
       const segments = segmentsOf(path, prefix.length);
       return (segments === undefined ? undefined : options.metrics.handle(req, segments)) ?? statusResponse(req, { ...resourceNotFound, details: {} });
     }

@@ -61,6 +61,11 @@ export class SelfMetrics {
   private points = { node: 0, container: 0 };
   private readonly startTimeSeconds: number;
   private readonly procRoot: string;
+  /**
+   * Requests for metrics.k8s.io resources served so far (not exposed): the scrape loop paces its
+   * kubelet requests only while these keep coming (see src/scraper/pacer.ts).
+   */
+  metricsApiRequests = 0;
 
   /** `startTimeMs` is used for process_start_time_seconds only where /proc cannot be read. */
   constructor(options: { resolutionSeconds: number; startTimeMs: number; procRoot?: string }) {

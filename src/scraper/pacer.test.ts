@@ -65,3 +65,29 @@ test('the pacer admits up to the limit, follows the timer delay, and lets everyo
   const r = await pacer.acquire();
   r();
 });
+
+test('while not active the pacer admits everyone and leaves the limit alone; once active it holds new requests to the limit', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 0;
+  let active = false;
+  const samples: number[] = [];
+  const pacer = startPacer({ minInFlight: 2, maxInFlight: 8, targetDelayMs: 5, periodMs: 10, nowMs: () => now, active: () => active, onSample: (_d, l) => samples.push(l) });
+  t.after(() => pacer.dispose());
+  const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+  const releases: Array<() => void> = [];
+  for (let i = 0; i < 5; i++) releases.push(await pacer.acquire());
+  now = 100; // a long turn while inactive: not taken as a sample
+  t.mock.timers.tick(10);
+  assert.deepEqual(samples, []);
+  active = true;
+  let admitted = 0;
+  void pacer.acquire().then((r) => {
+    admitted++;
+    releases.push(r);
+  });
+  await settle();
+  assert.equal(admitted, 0); // five in flight, limit 2
+  for (const r of releases.splice(0, 4)) r();
+  await settle();
+  assert.equal(admitted, 1);
+});

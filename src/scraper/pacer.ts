@@ -89,6 +89,12 @@ export interface PacerOptions extends PaceOptions {
   nowMs?: () => number;
   /** Told each delay sample and the limit it gave (tests, logs). */
   onSample?: (delayMs: number, limit: number) => void;
+  /**
+   * Whether to pace now (default: always). While false every request starts at once and the
+   * limit is left as it was: pacing trades scrape throughput for the API's latency, which is
+   * worth it only while the API is in use.
+   */
+  active?: () => boolean;
 }
 
 const noop = (): void => undefined;
@@ -111,15 +117,16 @@ export function startPacer(o: PacerOptions): Pacer {
       admit();
     };
   };
+  const pacing = o.active ?? ((): boolean => true);
   const admit = (): void => {
-    while (waiters.length > 0 && (open || active < control.limit)) waiters.shift()!(open ? noop : slot());
+    const unlimited = open || !pacing();
+    while (waiters.length > 0 && (unlimited || active < control.limit)) waiters.shift()!(open ? noop : slot());
   };
   let due = nowMs() + periodMs;
   const sample = (): void => {
     const now = nowMs();
     const delayMs = Math.max(0, now - due);
-    const limit = control.observe(delayMs);
-    o.onSample?.(delayMs, limit);
+    if (pacing()) o.onSample?.(delayMs, control.observe(delayMs));
     admit();
     due = now + periodMs;
     timer = setTimeout(sample, periodMs);
@@ -138,7 +145,7 @@ export function startPacer(o: PacerOptions): Pacer {
   return {
     acquire: () => {
       if (open) return Promise.resolve(noop);
-      if (active < control.limit && waiters.length === 0) return Promise.resolve(slot());
+      if ((active < control.limit || !pacing()) && waiters.length === 0) return Promise.resolve(slot());
       return new Promise((resolve) => waiters.push(resolve));
     },
     dispose,

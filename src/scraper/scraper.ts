@@ -63,6 +63,8 @@ export interface ScrapePace extends Omit<PaceOptions, 'maxInFlight'> {
    * node before the tick's deadline. Unset: paced to the end.
    */
   forMs?: number;
+  /** Whether to pace now (PacerOptions.active); default: always. */
+  active?: () => boolean;
 }
 
 /** metrics-server's start spread: min(8 ms × nodes, 4 s). */
@@ -111,7 +113,11 @@ export async function scrapeAll(options: ScrapeAllOptions): Promise<{ ok: number
   const concurrency = Math.min(Math.max(1, options.concurrency), targets.length);
   const pace: ScrapePace | false = options.pace ?? defaultPace;
   const pacer: Pacer | undefined = pace === false || concurrency <= 1 ? undefined
-    : startPacer({ minInFlight: pace.minInFlight, targetDelayMs: pace.targetDelayMs, maxInFlight: concurrency, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    : startPacer({
+      minInFlight: pace.minInFlight, targetDelayMs: pace.targetDelayMs, maxInFlight: concurrency,
+      ...(pace.active === undefined ? {} : { active: pace.active }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
   const paceEnd = pacer !== undefined && pace !== false && pace.forMs !== undefined ? setTimeout(() => pacer.dispose(), pace.forMs) : undefined;
   paceEnd?.unref();
   const t0 = options.nowMs();

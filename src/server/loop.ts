@@ -47,6 +47,20 @@ export class ScrapeLoop {
     this.o = options;
   }
 
+  private apiRequestsSeen = 0;
+  private apiRequestMs: number | undefined;
+
+  /** Whether a metrics API request was served within the last resolution. */
+  private apiInUse(): boolean {
+    const now = this.o.clock.nowMs();
+    const seen = this.o.selfMetrics.metricsApiRequests;
+    if (seen !== this.apiRequestsSeen) {
+      this.apiRequestsSeen = seen;
+      this.apiRequestMs = now;
+    }
+    return this.apiRequestMs !== undefined && now - this.apiRequestMs <= this.o.resolutionMs;
+  }
+
   /** Liveness: no tick yet, or the latest started within 1.5 × resolution. */
   timely(): string | undefined {
     if (this.tickStartMs === undefined) return undefined;
@@ -87,7 +101,9 @@ export class ScrapeLoop {
       // Requests in flight follow the event loop's delay for the first half of the tick, so that
       // the API keeps short turns while the server scrapes; a fan-out not done by then (the
       // server busy with its API throughout) goes at the full concurrency to meet the deadline.
-      pace: { ...defaultPace, forMs: o.resolutionMs / 2 },
+      // Only while the metrics API is in use (a request within the last resolution): otherwise
+      // nothing waits for the event loop, and the scrape goes at the full concurrency.
+      pace: { ...defaultPace, forMs: o.resolutionMs / 2, active: () => this.apiInUse() },
       signal: tickSignal,
       nowMs: () => o.clock.nowMs(),
       onIncomplete: (r) => o.logger.debug(r.pod === undefined ? 'Failed getting complete node metric' : 'Failed getting complete Pod metric', { ...r }),
