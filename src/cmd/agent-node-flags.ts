@@ -1,6 +1,6 @@
 /**
- * The Node and V8 options `kubemeter agent --low-memory` runs under, and the re-execution that
- * gives them to it from the first instruction whichever way it was started (`kubemeter agent`,
+ * The Node and V8 options `kubemeter agent` runs under by default (`--low-memory`; not with
+ * `--low-memory=false`), and the re-execution that gives them to it from the first instruction whichever way it was started (`kubemeter agent`,
  * `node dist/cmd/main.js agent`, the DaemonSet's command): NODE_OPTIONS or a wrapper are not needed.
  *
  * Why from the first instruction and not with v8.setFlagsFromString once the command runs: V8
@@ -17,7 +17,8 @@
  *   Sparkplug and the regular-expression JIT (and WebAssembly, which Node's TypeScript stripping
  *   uses) for no further saving.
  * The price: re-executing costs one more start of Node and of the agent's module graph, once; a
- * pass runs on Ignition and Sparkplug only (see docs/agent.md, "Memory and CPU").
+ * pass runs on Ignition and Sparkplug only, which is why the pass's parsers leave the scanning of
+ * bytes to native code (see docs/agent.md, "Memory and CPU").
  */
 
 /** V8 options the agent wants from its first instruction, in the order they are given. */
