@@ -39,10 +39,11 @@ export interface KubeletClientOptions {
   /**
    * Most kubelet connections kept open between scrapes, idle or in use (default 10,000; 0 closes
    * every connection after its response). Each saves a TLS handshake per scrape (about 1 ms of CPU,
-   * on both sides) and holds about 75 KiB of memory, most of it the 64 KiB read buffer Node's TLS
-   * layer keeps per connection. The default keeps every kubelet of a 10,000-node cluster: bounding
-   * it to 2,000 there kept the RSS under 100 KiB per node but put the server (and the kubelets'
-   * handshakes) back at the edge of the cycle, with nodes left unscraped.
+   * on both sides) and holds about 50 KiB of memory (OpenSSL's state of the connection, its TLS
+   * read buffers, sized by reads of at most 16 KiB: see tls-over-reads.ts, and about 6 KiB of JS
+   * objects). The default keeps every kubelet of a 10,000-node cluster: bounding it to 2,000 there
+   * kept the RSS lower but put the server (and the kubelets' handshakes) back at the edge of the
+   * cycle, with nodes left unscraped.
    */
   maxIdleConnections?: number;
   /** Close a kept connection idle for longer than this, ms (default 60 s: below the kubelet's 90 s, above any --metric-resolution in use). */
@@ -121,10 +122,10 @@ export class KubeletClient {
     // (kubelets accept only psk_dhe_ke). Measured with 2,000 simulated kubelets (30 pods × 2
     // containers): 0.57 ms of client CPU per scrape on a kept connection against 1.45 ms on a new
     // one with a resumed session; at 10,000 nodes with every connection kept, 472 µs of server CPU
-    // per node per cycle instead of 1,524 µs. The price is memory: about 3.5 KiB of JS heap and
-    // 65-75 KiB native per idle TLS socket, most of it the 64 KiB read buffer Node's TLS layer
-    // allocates for a connection's first read and keeps until it closes (a buffer no Node API
-    // shrinks), hence the bound. Beyond it connections are closed after their response and the
+    // per node per cycle instead of 1,524 µs. The price is memory, hence the bound: about 6 KiB of
+    // JS heap and 45 KiB native per idle TLS connection (OpenSSL's state, ~23 KiB of it, and the
+    // TLS layer's read buffers: tls-over-reads.ts keeps those at ~20 KiB where a socket wrapped
+    // directly holds 64 KiB). Beyond the bound connections are closed after their response and the
     // kubelet's TLS session is resumed, which skips the certificate chain (its verification
     // happened on the full handshake that issued the session).
     // One secure context for every connection: without it node:tls builds (and parses the CA
