@@ -165,3 +165,33 @@ test('keep-alive: a connection idle past the idle timeout is not reused', async 
   // Idle past the timeout: not reused.
   assert.equal(k.connections.length, 2);
 });
+
+test('keep-alive over TLS: a kubelet closing an idle connection takes it out of the pool; the next scrape opens a new one', async (t) => {
+  const pki = createTestPki();
+  t.after(() => pki.cleanup());
+  const ca = pki.ca('kubelet-ca');
+  const serving = pki.issue(ca, { commonName: 'node', ipAddresses: ['127.0.0.1'], usage: 'server' });
+  const sockets: TLSSocket[] = [];
+  const server = createTlsServer({ cert: serving.certPem, key: serving.keyPem }, (s: TLSSocket) => {
+    sockets.push(s);
+    // Answers, then closes the connection while it is idle (a kubelet's idle timeout).
+    s.on('data', () => s.end(answer));
+    s.on('error', () => undefined);
+  });
+  const port = await listen(server);
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const client = new KubeletClient({ caPem: ca.certPem });
+  t.after(() => client.close());
+  const url = new URL(`https://127.0.0.1:${port}/metrics/resource`);
+  for (let i = 1; i <= 2; i++) {
+    const s = await client.get(url, { decoder: decoder(), timeoutMs: 5000 });
+    assert.equal(s.containers.length, 1);
+    // The close reaches the pool within a few event-loop turns (bounded, so a missed close fails).
+    for (let turn = 0; turn < 400 && client.idleConnections > 0; turn++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(client.idleConnections, 0);
+    assert.equal(sockets.length, i);
+  }
+});
