@@ -9,7 +9,7 @@
  *
  * JSON: { procRoot, sysRoot, cgroupRoot, runs, pressure, lowMemory }.
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, readvSync } from 'node:fs';
 import { join } from 'node:path';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { Collector } from '../src/agent/collector.ts';
@@ -36,7 +36,7 @@ export interface PassProbeRequest {
 /** What the probe reports. */
 export interface PassFigures {
   passMs: number;
-  /** Reading the same files kept open (a positional read each, as the pass does) and listing the same directories. */
+  /** Reading the same files kept open (a positional read each with the pass's call, readvSync) and listing the same directories. */
   floorMs: number;
   /** Reading the same files with open/read/close each (the pass before files were kept open). */
   openFloorMs: number;
@@ -49,6 +49,7 @@ export interface PassFigures {
 }
 
 const buffer = Buffer.allocUnsafe(64 * 1024);
+const buffers = [buffer];
 
 /** The open/read/close floor: read a file the cheapest way a fresh open allows (open, one read, close). */
 function rawRead(path: string): number {
@@ -189,7 +190,8 @@ export async function measurePass(request: PassProbeRequest): Promise<PassFigure
           for (const d of dirs) n += readdirSync(d).length;
           for (const f of files) {
             const fd = held.get(f);
-            n += fd === undefined ? rawRead(f) : readSync(fd, buffer, 0, buffer.length, 0);
+            // The pass's own read call for kept-open files (src/cgroup/read-file.ts): one preadv.
+            n += fd === undefined ? rawRead(f) : readvSync(fd, buffers, 0);
           }
           sink.value = n;
         }));

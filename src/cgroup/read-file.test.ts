@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cgroupDir, readCgroupMounts } from './mounts.ts';
-import { defaultMaxOpen, isCgroupFs, OpenFileCache } from './read-file.ts';
+import { ErrorCode, isKubemeterError } from '../lib/errors.ts';
+import { defaultMaxOpen, isCgroupFs, maxFileBytes, OpenFileCache } from './read-file.ts';
 
 test('kept-open files: fresh content, replaced and deleted files noticed, unread files closed at the end of a pass', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kubemeter-files-'));
@@ -69,4 +70,19 @@ test('the number of files kept open leaves half the descriptor limit free', () =
   assert.equal(defaultMaxOpen('Max open files            unlimited            unlimited            files\n'), 16_384);
   assert.equal(defaultMaxOpen('garbage'), 512);
   assert.ok(defaultMaxOpen() > 0);
+});
+
+test('kept-open files larger than the shared buffer are read whole, again and again; beyond the limit they are TooLarge', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-files-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cache = new OpenFileCache({ checkLinks: true });
+  t.after(() => cache.close());
+  for (const size of [2047, 2048, 2049, 65536, 200_000]) {
+    const text = 'x'.repeat(size - 1) + '\n';
+    writeFileSync(join(dir, `f${size}`), text);
+    assert.equal(cache.read(join(dir, `f${size}`)), text, `${size} bytes`);
+    assert.equal(cache.read(join(dir, `f${size}`)), text, `${size} bytes, kept open`);
+  }
+  writeFileSync(join(dir, 'huge'), Buffer.alloc(maxFileBytes + 1, 0x61));
+  assert.throws(() => cache.read(join(dir, 'huge')), (e: unknown) => isKubemeterError(e) && e.code === ErrorCode.TooLarge);
 });

@@ -9,12 +9,15 @@
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
 // Not an ES import: building the node:fs module namespace reads fs.promises, which loads
 // fs/promises, readline and stream modules the agent does not use.
-const { closeSync, fstatSync, openSync, readSync, statfsSync } = process.getBuiltinModule('node:fs');
+const { closeSync, fstatSync, openSync, readSync, readvSync, statfsSync } = process.getBuiltinModule('node:fs');
 
 /** Largest file read (bytes): a cgroup.procs of a busy root cgroup fits easily; more is hostile. */
 export const maxFileBytes = 4 * 1024 * 1024;
 
 let buffer = Buffer.allocUnsafe(64 * 1024);
+
+/** The shared buffer as readvSync takes it (kept in step with `buffer`). */
+let whole = [buffer];
 
 /** A read returning fewer bytes than this ends the file (see readSmallFile). */
 const shortReadBytes = 2048;
@@ -76,6 +79,7 @@ export function readSmallFileBytes(path: string): number {
         const bigger = Buffer.allocUnsafe(buffer.length * 2);
         buffer.copy(bigger, 0, 0, used);
         buffer = bigger;
+        whole = [buffer];
       }
     }
     return used;
@@ -117,15 +121,15 @@ export function isCgroupFs(dir: string): boolean {
 
 /** Read `fd` from offset 0 into the shared buffer; returns the byte count. Throws the errno error. */
 function preadAll(fd: number, dir: string, file: string): number {
-  let used = 0;
+  // The first read with readvSync (one preadv): readSync runs four argument validators, each
+  // through Node's stack-hiding wrapper, which without V8's optimizing compilers (the agent's
+  // default) allocates an array per call: ~0.75 MiB of a pass's garbage and ~0.2 µs per read
+  // (1.2 -> 1.0 µs per kept-open file).
+  // Positional: a kernel seq_file read at offset 0 regenerates its content, so a file kept
+  // open reads fresh values every time, as an open/read/close would.
+  let used = readvSync(fd, whole, 0);
+  if (used === 0 || (used < buffer.length && used < shortReadBytes)) return used;
   for (;;) {
-    const wanted = buffer.length - used;
-    // Positional: a kernel seq_file read at offset 0 regenerates its content, so a file kept
-    // open reads fresh values every time, as an open/read/close would.
-    const n = readSync(fd, buffer, used, wanted, used);
-    if (n === 0) break;
-    used += n;
-    if (n < wanted && n < shortReadBytes) break;
     if (used === buffer.length) {
       if (buffer.length >= maxFileBytes) {
         throw new KubemeterError(ErrorCode.TooLarge, `${dir}/${file}: larger than ${maxFileBytes} bytes`, { source: `${dir}/${file}` });
@@ -133,7 +137,13 @@ function preadAll(fd: number, dir: string, file: string): number {
       const bigger = Buffer.allocUnsafe(buffer.length * 2);
       buffer.copy(bigger, 0, 0, used);
       buffer = bigger;
+      whole = [buffer];
     }
+    const wanted = buffer.length - used;
+    const n = readSync(fd, buffer, used, wanted, used);
+    if (n === 0) break;
+    used += n;
+    if (n < wanted && n < shortReadBytes) break;
   }
   return used;
 }
