@@ -59,7 +59,8 @@ export function looksLikeSandbox(procRoot: string, pids: readonly number[]): boo
 
 /** Network of the namespace a process lives in; undefined when none of the pids can be read. */
 export function readNetwork(ctx: Pick<PodContext, 'procRoot' | 'clock' | 'onError'>, pids: readonly number[]): NetworkReading | undefined {
-  for (const pid of pids.slice(0, 3)) {
+  for (let i = 0; i < pids.length && i < 3; i++) {
+    const pid = pids[i]!;
     try {
       const timeMs = ctx.clock.nowMs();
       const interfaces = readNetDev(ctx.procRoot, pid);
@@ -81,14 +82,25 @@ interface Classified {
   startTimeMs: number;
 }
 
+/** Is an app container named `name` among classified[0, end)? */
+function seenBefore(classified: readonly Classified[], end: number, name: string): boolean {
+  for (let j = 0; j < end; j++) {
+    const o = classified[j]!;
+    if (!o.sandbox && o.name === name) return true;
+  }
+  return false;
+}
+
 /** Up to `max` pids of the containers in order, sandboxes or app containers (readNetwork tries three). */
 function firstPids(classified: readonly Classified[], sandbox: boolean | undefined, max: number): number[] {
   const out: number[] = [];
-  for (const c of classified) {
+  for (let i = 0; i < classified.length; i++) {
+    const c = classified[i]!;
     if (sandbox !== undefined && c.sandbox !== sandbox) continue;
-    for (const pid of c.pids) {
+    const pids = c.pids;
+    for (let k = 0; k < pids.length; k++) {
       if (out.length === max) return out;
-      out.push(pid);
+      out.push(pids[k]!);
     }
   }
   return out;
@@ -101,7 +113,11 @@ export function collectKubePod(ctx: PodContext, pod: PodCgroup): PodSnapshot | u
   if (reading === undefined && !ctx.reader.exists(pod.path)) return undefined;
 
   const classified: Classified[] = [];
-  for (const c of pod.containers) {
+  // Indexed loops, no per-container closures: without V8's optimizing compilers (the agent's
+  // default) for…of allocates an iterator and a result object per element.
+  const podContainers = pod.containers;
+  for (let n = 0; n < podContainers.length; n++) {
+    const c = podContainers[n]!;
     const pids = safePids(ctx, c.path);
     const id = ctx.identity.containers.get(c.id);
     let sandbox: boolean | undefined;
@@ -125,7 +141,7 @@ export function collectKubePod(ctx: PodContext, pod: PodCgroup): PodSnapshot | u
   let processCount = 0;
   for (let i = 0; i < classified.length; i++) {
     const c = classified[i]!;
-    if (c.sandbox || classified.some((o, j) => j < i && !o.sandbox && o.name === c.name)) continue;
+    if (c.sandbox || seenBefore(classified, i, c.name)) continue;
     let newest = c;
     for (let k = i + 1; k < classified.length; k++) {
       const o = classified[k]!;

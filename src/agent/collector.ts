@@ -239,8 +239,8 @@ export class Collector {
     }
     if (system.length > 0) node.systemContainers = system;
     const pods: PodSnapshot[] = [];
-    for (const p of tree.pods) {
-      const snap = collectKubePod(ctx, p);
+    for (let i = 0; i < tree.pods.length; i++) {
+      const snap = collectKubePod(ctx, tree.pods[i]!);
       if (snap !== undefined) pods.push(snap);
     }
     const uidOf = (key: string): string => {
