@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCertificateAuthority, issueCertificate } from '../src/auth/x509-gen.ts';
 import { freePort } from '../test/support/free-port.ts';
+import { serverNodeFlags } from '../src/server/heap-tuning.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const main = join(repo, 'src', 'cmd', 'main.ts');
@@ -196,6 +197,9 @@ export async function startServer(o: StartServerOptions): Promise<ServerProcess>
   // KUBEMETER_BENCH_SERVER_NODE_FLAGS="--trace-gc …" adds Node/V8 flags to the server (to try them).
   const args = [
     ...(process.env.KUBEMETER_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.KUBEMETER_BENCH_CPU_PROF] : []),
+    // What `kubemeter server` re-executes itself with (the harness runs it in-process, so it gets
+    // them here); flags from the environment come after them and win.
+    ...serverNodeFlags,
     ...(process.env.KUBEMETER_BENCH_SERVER_NODE_FLAGS ? process.env.KUBEMETER_BENCH_SERVER_NODE_FLAGS.split(' ').filter((f) => f !== '') : []), '--expose-gc',
     ...(o.compiledServer === undefined ? [join(repo, 'bench', 'server-harness.ts')] : [join(repo, 'bench', 'compiled-server-harness.js'), o.compiledServer]),
     '--nodes-file', o.nodesFile, '--kubelet-insecure-tls', '--secure-port', String(port), '--bind-address', '127.0.0.1',

@@ -21,72 +21,31 @@
  * bytes to native code (see docs/agent.md, "Memory and CPU").
  */
 
+import { missingNodeFlags as missingFlags, reexecArgs, reexecWithNodeFlags } from './node-flags.ts';
+import type { ProcessImage } from './node-flags.ts';
+
 /** V8 options the agent wants from its first instruction, in the order they are given. */
 export const agentNodeFlags: readonly string[] = ['--no-opt', '--no-maglev'];
 
-/** What decides whether and how to re-execute; the fields of `process` by default. */
-export interface ProcessImage {
-  /** process.execPath. */
-  execPath: string;
-  /** process.execArgv: the Node options of the command line. */
-  execArgv: readonly string[];
-  /** process.argv: execPath, the script, then the command's arguments. */
-  argv: readonly string[];
-  /** process.env.NODE_OPTIONS. */
-  nodeOptions: string | undefined;
-}
+export { currentProcessImage } from './node-flags.ts';
+export type { ProcessImage } from './node-flags.ts';
 
-/** `--no-x` → `--x` and back: the same V8 switch the other way. */
-function opposite(flag: string): string {
-  return flag.startsWith('--no-') ? `--${flag.slice(5)}` : `--no-${flag.slice(2)}`;
-}
-
-/** This process's image. */
-export function currentProcessImage(): ProcessImage {
-  return { execPath: process.execPath, execArgv: process.execArgv, argv: process.argv, nodeOptions: process.env.NODE_OPTIONS };
-}
-
-/**
- * The flags of `wanted` that neither the command line nor NODE_OPTIONS decides: a flag given
- * either way (`--no-maglev` or `--maglev`) is the operator's choice and is left alone, so that
- * `node --maglev dist/cmd/main.js agent` keeps Maglev. (Node refuses V8's compiler flags in
- * NODE_OPTIONS; it is read for the options it does allow.)
- */
+/** The flags of `wanted` (the agent's by default) that the command line leaves undecided (node-flags.ts). */
 export function missingNodeFlags(image: ProcessImage, wanted: readonly string[] = agentNodeFlags): string[] {
-  const given = new Set([...image.execArgv, ...(image.nodeOptions ?? '').split(/\s+/)]);
-  return wanted.filter((f) => !given.has(f) && !given.has(opposite(f)));
+  return missingFlags(image, wanted);
 }
 
-/**
- * The argument vector that runs the same command again with the missing flags, or undefined when
- * nothing is missing or this is not a `kubemeter agent` command line: `run(args)` called in some
- * other process (a test, a program embedding the command) must never replace that process. The
- * flags go before the command line's own Node options, so that an explicit option there (say
- * `--maglev`) still wins.
- */
+/** The argument vector re-running this `kubemeter agent` command line with the missing flags (node-flags.ts). */
 export function agentReexecArgs(image: ProcessImage, args: readonly string[], wanted: readonly string[] = agentNodeFlags): string[] | undefined {
-  const [, script, command, ...rest] = image.argv;
-  if (script === undefined || script === '' || script.startsWith('-') || command !== 'agent') return undefined;
-  if (rest.length !== args.length || rest.some((a, i) => a !== args[i])) return undefined;
-  const missing = missingNodeFlags(image, wanted);
-  if (missing.length === 0) return undefined;
-  return [image.execPath, ...missing, ...image.execArgv, script, command, ...rest];
+  return reexecArgs(image, 'agent', args, wanted);
 }
 
 /**
  * Replace this process (same pid, same environment and descriptors) with the same `kubemeter
  * agent` command line under agentNodeFlags, when it is one and lacks them; returns only when it
- * does not re-execute (then the agent runs on with the flags it can set at run time). Call it
- * before the agent opens anything.
+ * does not re-execute (then the agent runs on with the flags it can set at run time, a few MiB
+ * larger). Call it before the agent opens anything.
  */
 export function reexecWithAgentNodeFlags(args: readonly string[]): void {
-  const image = currentProcessImage();
-  const argv = agentReexecArgs(image, args);
-  if (argv === undefined || typeof process.execve !== 'function') return;
-  try {
-    process.execve(image.execPath, argv, process.env);
-  } catch {
-    // execve failed (no permission to execute, resource limits): the process is unchanged and
-    // runs on with the run-time flags, a few MiB larger.
-  }
+  reexecWithNodeFlags('agent', args, agentNodeFlags);
 }

@@ -18,7 +18,8 @@ import { NodesFileView } from '../server/nodes-file.ts';
 import { KubeClusterView } from '../server/kube-view.ts';
 import { MetricsServer } from '../server/server.ts';
 import { resolveAuthSources } from '../server/auth-sources.ts';
-import { tuneHeapForServer } from '../server/heap-tuning.ts';
+import { serverNodeFlags, tuneHeapForServer } from '../server/heap-tuning.ts';
+import { reexecWithNodeFlags } from './node-flags.ts';
 import type { ClusterView } from '../server/cluster.ts';
 import { parseServerFlags, serverFlags, type ServerFlags } from './server-flags.ts';
 import { packageVersion } from './version.ts';
@@ -104,6 +105,9 @@ async function serve(f: ServerFlags, logger: Logger): Promise<number> {
 
 /** Entry point of `kubemeter server`. */
 export async function run(args: string[]): Promise<number> {
+  // The young generation's cap is read only when V8 starts: re-execute with it (returns when the
+  // command line already has it, or when this is not a `kubemeter server` process of its own).
+  reexecWithNodeFlags('server', args, serverNodeFlags);
   tuneHeapForServer();
   let f: ServerFlags | 'help';
   try {

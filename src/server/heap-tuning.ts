@@ -1,10 +1,9 @@
 /**
- * V8 heap settings for `kubemeter server`, set at start-up by the command itself so that they hold
- * wherever it runs (the image, the manifests and chart, the scale benchmark's harness) without a
- * NODE_OPTIONS or a node flag in every command line.
+ * V8 heap settings for `kubemeter server`, set by the command itself so that they hold wherever it
+ * runs (the image, the manifests and chart) without a NODE_OPTIONS or a node flag in every command
+ * line: the old generation's growth at run time, the young generation's size by re-execution.
  */
-import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 
 /**
  * Old-generation growth factor, percent: the next full collection comes when the old generation
@@ -33,45 +32,17 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 export const serverHeapGrowingPercent = 50;
 
 /**
- * Largest young generation (both semi-spaces), bytes. V8 doubles the young generation under
- * allocation pressure up to 2 × 64 MiB on a machine with this much memory, and a scrape cycle is
- * such pressure: 128 MiB of RSS that a scavenge touches over and over, never given back, a third
- * of the server's resident memory at 1,000 nodes. Its cap (--max-semi-space-size) is read only when
- * V8 starts, so the growth is stopped from inside instead (see tuneHeapForServer). Scale
- * benchmark, 1,000 nodes: 32 MiB cost no CPU we could tell from the noise of one cycle (16 MiB
- * semi-spaces: 749 µs per node, 8 MiB: 1,068 µs, V8's default: 1,414 µs) and saved about 90 MiB.
- * With the typed-array store and 50 % old-generation growth, compiled server, 10,000 nodes, kept
- * connections, cycles 2–5: 16 MiB gave 1,245–1,254 MiB (128 KiB per node) against 1,346–1,351 MiB,
- * at 610–793 µs per node per cycle against 468–571 µs. Not taken: at 1,000 nodes, where the CPU
- * per node is highest, a third more would put the 0.1 mCPU target at risk.
+ * Node options the server wants from its first instruction (src/cmd/node-flags.ts re-executes
+ * `kubemeter server` with them): the largest semi-space, MiB, so the young generation is at most
+ * twice that. V8 otherwise doubles it under allocation pressure up to 2 × 64 MiB on a machine with
+ * this much memory, and a scrape cycle is such pressure: RSS that scavenges touch over and over,
+ * never given back. The size is read only when V8 starts: flipping --semi-space-growth-factor
+ * from a GC observer, tried before, still let it grow in steps past its cap (to 50–64 MiB per
+ * semi-space in the scale benchmark), as does any run-time flag.
  */
-export const serverMaxYoungGenerationBytes = 32 << 20;
+export const serverNodeFlags: readonly string[] = ['--max-semi-space-size=16'];
 
-let youngGenerationWatch: PerformanceObserver | undefined;
-
-/**
- * Let the young generation grow (V8's factor 2) while it is below `maxBytes`, and stop its growth
- * (factor 1) once it has reached it. V8 reads the growth factor each time it considers growing,
- * so the flag flips take effect at the next scavenge; the check runs after every collection
- * (a performance entry each), and a young generation V8 shrank while idle may grow again.
- */
-function capYoungGeneration(maxBytes: number): void {
-  if (youngGenerationWatch !== undefined) return;
-  let frozen = false;
-  const check = (): void => {
-    const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
-    const freeze = young >= maxBytes;
-    if (freeze === frozen) return;
-    frozen = freeze;
-    setFlagsFromString(`--semi-space-growth-factor=${freeze ? 1 : 2}`);
-  };
-  youngGenerationWatch = new PerformanceObserver(check);
-  youngGenerationWatch.observe({ entryTypes: ['gc'] });
-  check();
-}
-
-/** Apply the server's V8 heap settings (idempotent; take effect at the next collections). */
+/** Apply the server's run-time V8 heap settings (idempotent; take effect at the next collections). */
 export function tuneHeapForServer(): void {
   setFlagsFromString(`--heap-growing-percent=${serverHeapGrowingPercent}`);
-  capYoungGeneration(serverMaxYoungGenerationBytes);
 }
