@@ -5,6 +5,17 @@ import { isKubemeterError } from '../lib/errors.ts';
 import type { PressureLine, PressureSample } from './psi.ts';
 import { parsePressure } from './psi.ts';
 
+
+/** What parsePressure makes of `text`, or 'error' when it refuses it (always with a KubemeterError). */
+function parsedOrError(text: string): PressureSample | 'error' {
+  try {
+    return parsePressure(text, 'p');
+  } catch (e) {
+    assert.ok(isKubemeterError(e), String(e));
+    return 'error';
+  }
+}
+
 test('a cpu.pressure as the kernel prints it', () => {
   const p = parsePressure('some avg10=11.50 avg60=15.72 avg300=6.28 total=25805090\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n', 'cpu.pressure');
   assert.deepEqual(p, {
@@ -74,14 +85,7 @@ test('the byte parser agrees with the plain rules, numbers to the last bit', () 
   fc.assert(
     fc.property(fc.array(line, { maxLength: 3 }), (lines) => {
       const text = lines.join('\n');
-      let got: PressureSample | 'error';
-      try {
-        got = parsePressure(text, 'p');
-      } catch (e) {
-        assert.ok(isKubemeterError(e), String(e));
-        got = 'error';
-      }
-      assert.deepEqual(got, oracle(text), JSON.stringify(text));
+      assert.deepEqual(parsedOrError(text), oracle(text), JSON.stringify(text));
     }),
     { numRuns: 1000 },
   );
@@ -94,14 +98,7 @@ test('kernel-printed text (the native fast path) agrees with the plain rules, nu
   fc.assert(
     fc.property(line('some'), fc.option(line('full')), (some, full) => {
       const text = some + (full ?? '');
-      let got: PressureSample | 'error';
-      try {
-        got = parsePressure(text, 'p');
-      } catch (e) {
-        assert.ok(isKubemeterError(e), String(e));
-        got = 'error';
-      }
-      assert.deepEqual(got, oracle(text), JSON.stringify(text));
+      assert.deepEqual(parsedOrError(text), oracle(text), JSON.stringify(text));
     }),
     { numRuns: 1000 },
   );
