@@ -27,6 +27,9 @@ import { setFlagsFromString } from 'node:v8';
  * 468–571 µs and 1,346–1,351 MiB (heap 275–301 MiB): about 4 KiB per node for 0.006 mCPU, with the
  * CPU target 0.1 mCPU far off and the memory one the one missed (scale benchmark with 50:
  * 10,000 nodes 483 µs and 138 KiB per node, 5,000 nodes 654 µs and 162 KiB).
+ * With the 16 MiB semi-space cap as well (serverNodeFlags), 10,000 nodes: 50 gave 110 KiB per node
+ * at 827 µs per node per cycle, 25 gave 104 KiB at 1,096 µs (0.073 mCPU): not under 100 KiB, and a
+ * third more CPU at the size where the CPU per node is lowest.
  * --optimize-for-size went to 347 MiB at 5,000 nodes but tripled the CPU.
  */
 export const serverHeapGrowingPercent = 50;
