@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeGeneratedHost } from '../../test/support/agent-fixtures.ts';
 import { freePort } from '../../test/support/free-port.ts';
-import { agentNodeFlags, agentReexecArgs, missingNodeFlags } from './agent-node-flags.ts';
-import type { ProcessImage } from './agent-node-flags.ts';
+import { agentNodeFlags } from './agent-node-flags.ts';
+import { missingNodeFlags, reexecArgs } from './node-flags.ts';
+import type { ProcessImage } from './node-flags.ts';
+
+/** The agent's re-execution argv (`wanted`: the agent's flags unless given). */
+const agentReexecArgs = (i: ProcessImage, args: readonly string[], wanted: readonly string[] = agentNodeFlags): string[] | undefined => reexecArgs(i, 'agent', args, wanted);
 
 const image = (over: Partial<ProcessImage> = {}): ProcessImage => ({
   execPath: '/usr/bin/node', execArgv: [], argv: ['/usr/bin/node', '/app/dist/cmd/main.js', 'agent', '--port=0'], nodeOptions: undefined, ...over,

@@ -1,7 +1,8 @@
 /**
  * The Node and V8 options `kubemeter agent` runs under by default (`--low-memory`; not with
- * `--low-memory=false`), and the re-execution that gives them to it from the first instruction whichever way it was started (`kubemeter agent`,
- * `node dist/cmd/main.js agent`, the DaemonSet's command): NODE_OPTIONS or a wrapper are not needed.
+ * `--low-memory=false`), given from the first instruction by the re-execution in node-flags.ts
+ * whichever way it was started (`kubemeter agent`, `node dist/cmd/main.js agent`, the DaemonSet's
+ * command): NODE_OPTIONS or a wrapper are not needed.
  *
  * Why from the first instruction and not with v8.setFlagsFromString once the command runs: V8
  * compiles while Node starts and the agent's modules load, and turning its compilers off later
@@ -21,31 +22,5 @@
  * bytes to native code (see docs/agent.md, "Memory and CPU").
  */
 
-import { missingNodeFlags as missingFlags, reexecArgs, reexecWithNodeFlags } from './node-flags.ts';
-import type { ProcessImage } from './node-flags.ts';
-
-/** V8 options the agent wants from its first instruction, in the order they are given. */
+/** V8 options the agent wants from its first instruction, in the order they are given (node-flags.ts re-executes with them). */
 export const agentNodeFlags: readonly string[] = ['--no-opt', '--no-maglev'];
-
-export { currentProcessImage } from './node-flags.ts';
-export type { ProcessImage } from './node-flags.ts';
-
-/** The flags of `wanted` (the agent's by default) that the command line leaves undecided (node-flags.ts). */
-export function missingNodeFlags(image: ProcessImage, wanted: readonly string[] = agentNodeFlags): string[] {
-  return missingFlags(image, wanted);
-}
-
-/** The argument vector re-running this `kubemeter agent` command line with the missing flags (node-flags.ts). */
-export function agentReexecArgs(image: ProcessImage, args: readonly string[], wanted: readonly string[] = agentNodeFlags): string[] | undefined {
-  return reexecArgs(image, 'agent', args, wanted);
-}
-
-/**
- * Replace this process (same pid, same environment and descriptors) with the same `kubemeter
- * agent` command line under agentNodeFlags, when it is one and lacks them; returns only when it
- * does not re-execute (then the agent runs on with the flags it can set at run time, a few MiB
- * larger). Call it before the agent opens anything.
- */
-export function reexecWithAgentNodeFlags(args: readonly string[]): void {
-  reexecWithNodeFlags('agent', args, agentNodeFlags);
-}
