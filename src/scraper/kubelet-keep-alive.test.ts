@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { isKubemeterError } from '../lib/errors.ts';
-import { createTestPki } from '../../test/support/pki.ts';
+import { startTlsTestServer } from '../../test/support/tls-test-server.ts';
 import { KubeletClient } from './kubelet-client.ts';
 import { pageDecoder, resourcePage } from '../../test/support/kubelet-page.ts';
 
@@ -14,29 +13,6 @@ const decoder = pageDecoder;
 
 function listen(server: NetServer): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-
-/**
- * A TLS kubelet on 127.0.0.1 with a certificate from a fresh test CA, `serve` called with each
- * accepted connection (after its handshake); records the connections, closed with the test.
- */
-async function tlsKubelet(t: { after: (fn: () => void) => void }, serve: (s: TLSSocket) => void): Promise<{ port: number; caPem: string; sockets: TLSSocket[] }> {
-  const pki = createTestPki();
-  t.after(() => pki.cleanup());
-  const ca = pki.ca('kubelet-ca');
-  const serving = pki.issue(ca, { commonName: 'node', ipAddresses: ['127.0.0.1'], usage: 'server' });
-  const sockets: TLSSocket[] = [];
-  const server = createTlsServer({ cert: serving.certPem, key: serving.keyPem }, (s: TLSSocket) => {
-    sockets.push(s);
-    s.on('error', () => undefined);
-    serve(s);
-  });
-  const port = await listen(server);
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return { port, caPem: ca.certPem, sockets };
 }
 
 /**
@@ -151,7 +127,7 @@ test('keep-alive: a full pool closes new connections instead of evicting kept on
 });
 
 test('keep-alive over TLS: the second scrape needs no handshake at all', async (t) => {
-  const { port, caPem, sockets } = await tlsKubelet(t, (s) => s.on('data', () => s.write(answer)));
+  const { port, caPem, sockets } = await startTlsTestServer(t, (s) => s.on('data', () => s.write(answer)));
   const client = new KubeletClient({ caPem });
   t.after(() => client.close());
   for (let i = 0; i < 3; i++) {
@@ -175,7 +151,7 @@ test('keep-alive: a connection idle past the idle timeout is not reused', async 
 
 test('keep-alive over TLS: a kubelet closing an idle connection takes it out of the pool; the next scrape opens a new one', async (t) => {
   // Answers, then closes the connection while it is idle (a kubelet's idle timeout).
-  const { port, caPem, sockets } = await tlsKubelet(t, (s) => s.on('data', () => s.end(answer)));
+  const { port, caPem, sockets } = await startTlsTestServer(t, (s) => s.on('data', () => s.end(answer)));
   const client = new KubeletClient({ caPem });
   t.after(() => client.close());
   const url = new URL(`https://127.0.0.1:${port}/metrics/resource`);

@@ -3,33 +3,12 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
-import { createTestPki } from '../../test/support/pki.ts';
+import type { TLSSocket } from 'node:tls';
+import { startTlsTestServer } from '../../test/support/tls-test-server.ts';
 import { connectTlsOverReads } from './tls-over-reads.ts';
 
-function listen(server: TlsServer | ReturnType<typeof createNetServer>): Promise<number> {
+function listen(server: ReturnType<typeof createNetServer>): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-
-/** A TLS server whose certificate names 127.0.0.1, signed by a CA of its own; every accepted socket is recorded. */
-async function tlsServer(t: { after: (fn: () => void) => void }, onSocket: (s: TLSSocket) => void): Promise<{ port: number; caPem: string; otherCaPem: string; sockets: TLSSocket[] }> {
-  const pki = createTestPki();
-  t.after(() => pki.cleanup());
-  const ca = pki.ca('kubelet-ca');
-  const other = pki.ca('other-ca');
-  const serving = pki.issue(ca, { commonName: 'node', ipAddresses: ['127.0.0.1'], usage: 'server' });
-  const sockets: TLSSocket[] = [];
-  const server = createTlsServer({ cert: serving.certPem, key: serving.keyPem }, (s: TLSSocket) => {
-    sockets.push(s);
-    s.on('error', () => undefined);
-    onSocket(s);
-  });
-  const port = await listen(server);
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return { port, caPem: ca.certPem, otherCaPem: other.certPem, sockets };
 }
 
 /** Everything a client socket receives until 'end', and whether it closed. */
@@ -48,7 +27,7 @@ test('tls over bounded reads: concurrent connections sharing the read buffer eac
   // Each connection gets its own 300 KB of random bytes, in records of every size, while others read.
   const payloads = new Map<number, Buffer>();
   let n = 0;
-  const srv = await tlsServer(t, (s) => {
+  const srv = await startTlsTestServer(t, (s) => {
     const payload = randomBytes(300_000);
     payloads.set(n++, payload);
     s.once('data', () => {
@@ -56,8 +35,11 @@ test('tls over bounded reads: concurrent connections sharing the read buffer eac
       s.end();
     });
   });
-  const clients = Array.from({ length: 4 }, (_, i) => {
-    const c = connectTlsOverReads({ host: '127.0.0.1', port: srv.port, ca: srv.caPem, maxReadBytes: i % 2 === 0 ? 1024 : 16 * 1024 });
+  // Reads of 1 KiB and of 16 KiB, handed to TLS whole or in pieces (the default pieces, and
+  // pieces of 1,000 bytes that split every read at an odd place).
+  const shapes = [{ maxReadBytes: 1024 }, { maxReadBytes: 16 * 1024 }, { maxReadBytes: 16 * 1024, maxPieceBytes: 1000 }, { maxReadBytes: 16 * 1024, maxPieceBytes: 16 * 1024 }];
+  const clients = shapes.map((shape) => {
+    const c = connectTlsOverReads({ host: '127.0.0.1', port: srv.port, ca: srv.caPem, ...shape });
     t.after(() => c.destroy());
     c.write('go');
     return c;
@@ -69,7 +51,7 @@ test('tls over bounded reads: concurrent connections sharing the read buffer eac
 });
 
 test('tls over bounded reads: the certificate is still verified (CA and host name)', async (t) => {
-  const srv = await tlsServer(t, (s) => s.end('hello'));
+  const srv = await startTlsTestServer(t, (s) => s.end('hello'));
   const wrongCa = connectTlsOverReads({ host: '127.0.0.1', port: srv.port, ca: srv.otherCaPem });
   t.after(() => wrongCa.destroy());
   const [e1] = (await once(wrongCa, 'error')) as [NodeJS.ErrnoException];
@@ -95,7 +77,7 @@ test('tls over bounded reads: a refused connection fails with the TCP error; des
   const [e] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
   assert.equal(e.code, 'ECONNREFUSED');
 
-  const srv = await tlsServer(t, (s) => s.on('data', () => s.write('pong')));
+  const srv = await startTlsTestServer(t, (s) => s.on('data', () => s.write('pong')));
   const c = connectTlsOverReads({ host: '127.0.0.1', port: srv.port, ca: srv.caPem });
   await once(c, 'secureConnect');
   c.write('ping');
@@ -107,7 +89,7 @@ test('tls over bounded reads: a refused connection fails with the TCP error; des
 });
 
 test('tls over bounded reads: sessions are issued and resumed as with tls.connect', async (t) => {
-  const srv = await tlsServer(t, (s) => s.end('x'));
+  const srv = await startTlsTestServer(t, (s) => s.end('x'));
   const first = connectTlsOverReads({ host: '127.0.0.1', port: srv.port, ca: srv.caPem });
   const session = new Promise<Buffer>((resolve) => first.once('session', resolve));
   await collect(first);
