@@ -19,7 +19,7 @@ const CONTAINERS = 2;
 const cores = availableParallelism();
 
 /** Measure one cluster size; returns its figures. */
-async function measure(nodes: number, quick: boolean, compiledServer: string | undefined, log: (l: string) => void): Promise<BenchResult[]> {
+async function measure(nodes: number, quick: boolean, compiledServer: string | undefined, log: (l: string) => void): Promise<{ results: BenchResult[]; rssBytes: number }> {
   const resolutionMs = quick ? 10_000 : 15_000;
   const warmup = quick ? 1 : 2;
   const cycles = quick ? 1 : 5;
@@ -75,7 +75,7 @@ async function measure(nodes: number, quick: boolean, compiledServer: string | u
         },
         { name: `${nodes} nodes: retained heap per node`, value: heapKiB, unit: 'KiB', note: `${(retained.heapUsedBytes / 2 ** 20).toFixed(0)} MiB V8 heap after a full GC` },
       ];
-      return results;
+      return { results, rssBytes: median(rss) };
     } finally {
       await server.stop();
     }
@@ -103,7 +103,22 @@ export const suite: BenchSuite = {
     const outDir = new URL(`../node_modules/.cache/kubemeter-bench-scale-dist-${process.pid}`, import.meta.url).pathname;
     const compiledServer = process.env.KUBEMETER_BENCH_SCALE_SOURCES === '1' ? undefined : buildServer(outDir);
     try {
-      for (const n of sizes) out.push(...(await measure(n, ctx.quick, compiledServer, ctx.log)));
+      let previous: { nodes: number; rssBytes: number } | undefined;
+      for (const n of sizes) {
+        const { results, rssBytes } = await measure(n, ctx.quick, compiledServer, ctx.log);
+        out.push(...results);
+        // The process's fixed cost (code, runtime, a heap's minimum) weighs on the per-node figure
+        // of small clusters; what each further node adds is the slope between two sizes.
+        if (previous !== undefined && n > previous.nodes) {
+          const addedKiB = (rssBytes - previous.rssBytes) / 1024 / (n - previous.nodes);
+          const fixedMiB = (rssBytes - addedKiB * 1024 * n) / 2 ** 20;
+          out.push({
+            name: `${previous.nodes} → ${n} nodes: RSS per added node`, value: addedKiB, unit: 'KiB', target: '≤ 100 KiB', met: addedKiB <= 100,
+            note: `(RSS at ${n} − RSS at ${previous.nodes}) ÷ ${n - previous.nodes} nodes; with it, RSS ≈ ${fixedMiB.toFixed(0)} MiB + ${addedKiB.toFixed(1)} KiB × nodes`,
+          });
+        }
+        previous = { nodes: n, rssBytes };
+      }
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
