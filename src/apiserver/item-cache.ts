@@ -14,25 +14,19 @@
  * Items are never changed once made (a new version makes a new item), so a list can hold the
  * items of one moment while it is written; and once a pod has an item, refresh() makes the next
  * one right after its node is stored, so that a list finds nearly every item ready instead of
- * encoding the whole cluster again in the turn it starts (see MetricsHandler.refreshPods).
+ * encoding the whole cluster again in the turn it starts (see MetricsHandler.refreshPods). A
+ * pod's item text is kept as bytes, outside the V8 heap, in a slab shared with the items made in
+ * the same batch (item-slab.ts: a node's pods, or a list's misses); node items stay strings.
  */
 import { formatGoDuration } from '../lib/go-format.ts';
 import { Quantity } from '../lib/quantity.ts';
 import { goQuote, goStringMap, timeJson } from '../api/json.ts';
 import { encodeNodeMetrics, METRICS_GROUP_VERSION, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
-import { flatCopy } from '../storage/flat-copy.ts';
 import type { NodeUsage, PodUsage } from '../storage/types.ts';
 import type { ApiNode, ApiPod, MetricsSource } from './metrics-handler.ts';
+import { itemSlab, keptChars, slabChars, type ItemSlab, type ItemText } from './item-slab.ts';
 
-/** One list item's JSON text around its creationTimestamp value. */
-export interface ItemText {
-  /** From `{"metadata":` up to and including `"creationTimestamp":`. */
-  readonly head: string;
-  /** From after the creationTimestamp value to the item's closing `}`. */
-  readonly tail: string;
-  /** The item's `timestamp`, Unix ms (for the freshness histogram). */
-  readonly timestampMs: number;
-}
+export type { ItemText } from './item-slab.ts';
 
 function usageOf(cpuNanoCores: number, workingSetBytes: number): Record<string, string> {
   return { cpu: Quantity.fromNanocores(BigInt(cpuNanoCores)).toString(), memory: Quantity.fromBytes(BigInt(workingSetBytes)).toString() };
@@ -78,6 +72,10 @@ function splitItem(body: string, prefix: string, nowMs: number, timestampMs: num
   return { head: `{${body.slice(prefix.length, at)}`, tail: body.slice(at + time.length, -1), timestampMs };
 }
 
+/** A name that is ASCII and needs no JSON escape: written as it is, one byte per character. */
+// eslint-disable-next-line no-control-regex -- control characters are among what must be excluded
+const plainName = /^[^"\\<>&\u0000-\u001f\u007f-\uffff]*$/;
+
 /**
  * The list item of a pod's usage, split around the creationTimestamp value. Written here as text
  * rather than through encodePodMetrics and cut apart: this runs for every pod after each of its
@@ -87,9 +85,11 @@ function splitItem(body: string, prefix: string, nowMs: number, timestampMs: num
  * item-cache.test.ts on arbitrary names and labels.
  */
 export function podItemText(pod: ApiPod, u: PodUsage): ItemText {
+  const name = goQuote(pod.name);
+  const namespace = goQuote(pod.namespace);
   let meta = '';
-  if (pod.name !== '') meta = `"name":${goQuote(pod.name)},`;
-  if (pod.namespace !== '') meta += `"namespace":${goQuote(pod.namespace)},`;
+  if (pod.name !== '') meta = `"name":${name},`;
+  if (pod.namespace !== '') meta += `"namespace":${namespace},`;
   let labels = '';
   for (const _ in pod.labels) {
     labels = `,"labels":${goStringMap(pod.labels)}`;
@@ -103,7 +103,8 @@ export function podItemText(pod: ApiPod, u: PodUsage): ItemText {
     tail += `${i === 0 ? '' : ','}{"name":${goQuote(c.name)},"usage":{"cpu":"${Quantity.fromNanocores(BigInt(c.cpuNanoCores)).toString()}","memory":"${Quantity.fromBytes(BigInt(c.workingSetBytes)).toString()}"}}`;
   }
   tail += ']}';
-  return { head: `{"metadata":{${meta}"creationTimestamp":`, tail, timestampMs: u.timestampMs };
+  const headFromNames = pod.name !== '' && pod.namespace !== '' && plainName.test(pod.name) && plainName.test(pod.namespace);
+  return { head: `{"metadata":{${meta}"creationTimestamp":`, tail, timestampMs: u.timestampMs, headFromNames };
 }
 
 /** The list item of a node's usage, split around the creationTimestamp value. */
@@ -111,10 +112,16 @@ export function nodeItemText(node: ApiNode, u: NodeUsage): ItemText {
   return splitItem(encodeNodeMetrics(nodeMetrics(node, u, 0)), nodePrefix, 0, u.timestampMs);
 }
 
-/** The single-object body (`GET …/pods/{name}`) from a pod's item. */
+/** The single-object body (`GET …/pods/{name}`) from a pod's item (one with usage). */
 export function podBody(pod: ApiPod, item: PodItem, timeJsonText: string): string {
-  const head = item.head ?? podHead(pod.namespace, pod.name);
-  return `${podPrefix}${head.slice(1)}${timeJsonText}${item.tail}\n`;
+  const slab = item.slab!;
+  const head = slab.hasHead(item.index) ? slab.head(item.index) : podHead(pod.namespace, pod.name);
+  return `${podPrefix}${head.slice(1)}${timeJsonText}${slab.tail(item.index)}\n`;
+}
+
+/** The head of a pod item whose names need no escapes (ItemText.headFromNames). */
+export function podHead(namespace: string, name: string): string {
+  return `{"metadata":{"name":"${name}","namespace":"${namespace}","creationTimestamp":`;
 }
 
 /** The single-object body (`GET …/nodes/{name}`) from a node's item text. */
@@ -123,59 +130,36 @@ export function nodeBody(t: ItemText, timeJsonText: string): string {
 }
 
 /**
- * A pod's cached item, never changed once made. 8 bytes per field and about 250 bytes of text per
- * pod: on the pod object itself (no WeakMap entry, no lookup) and without the head when it can
- * be rebuilt from the pod's names, because every byte here is kept for every pod of the cluster
- * (see docs/server.md).
+ * A pod's cached item, never changed once made: its bytes in a slab (item-slab.ts) shared with the
+ * pods made in the same batch. On the pod object itself (no WeakMap entry, no lookup); about 40
+ * bytes of heap per pod, the text outside the heap (see docs/server.md).
  */
 export class PodItem {
   /** The store's version this item was made from. */
   readonly version: number;
-  /**
-   * The item's head when the names need escaping; undefined for the usual names, whose head is
-   * `{"metadata":{"name":"NAME","namespace":"NAMESPACE","creationTimestamp":` (podHead).
-   */
-  readonly head: string | undefined;
-  /** From after the creationTimestamp value to the item's closing `}`; undefined: no usage. */
-  readonly tail: string | undefined;
-  /** The item's `timestamp`, Unix ms. */
-  readonly timestampMs: number;
-  constructor(version: number, pod: ApiPod, text: ItemText | undefined) {
+  /** The slab holding the item's bytes; undefined: the pod had no usage. */
+  readonly slab: ItemSlab | undefined;
+  /** The item's index in its slab. */
+  readonly index: number;
+  constructor(version: number, slab: ItemSlab | undefined, index: number) {
     this.version = version;
-    // Flat copies: V8 keeps concatenations as trees of pieces (about 290 bytes per pod's tail
-    // instead of 230) until something flattens them for good.
-    this.head = text === undefined || text.head === podHead(pod.namespace, pod.name) ? undefined : flatCopy(text.head);
-    this.tail = text === undefined ? undefined : flatCopy(text.tail);
-    this.timestampMs = text === undefined ? 0 : text.timestampMs;
+    this.slab = slab;
+    this.index = index;
   }
-  /** Every character of the item's text is ASCII (a list of such items is written as latin1). */
+  /** The item's `timestamp`, Unix ms (0 without usage). */
+  get timestampMs(): number {
+    return this.slab === undefined ? 0 : this.slab.timestampsMs[this.index]!;
+  }
+  /** Every byte of the item is ASCII (of every item of its slab, in fact). */
   ascii(): boolean {
-    return true;
+    return this.slab === undefined || this.slab.ascii;
   }
 }
 
-/**
- * An item with a character beyond ASCII (in a name, label or container name): a class of its
- * own rather than a flag per item, which would cost 8 bytes on every pod for a rare case.
- */
-class WidePodItem extends PodItem {
-  override ascii(): boolean {
-    return false;
-  }
+/** The item of `text` (undefined: no usage) made at the store's `version`, in a slab of its own. */
+export function podItem(version: number, _pod: ApiPod, text: ItemText | undefined): PodItem {
+  return new PodItem(version, text === undefined ? undefined : itemSlab([text]), 0);
 }
-
-const beyondAscii = /[\u0080-\uffff]/;
-
-/** The item of `text`, made at the store's `version`. */
-export function podItem(version: number, pod: ApiPod, text: ItemText | undefined): PodItem {
-  return text !== undefined && (beyondAscii.test(text.tail) || beyondAscii.test(text.head)) ? new WidePodItem(version, pod, text) : new PodItem(version, pod, text);
-}
-
-/** The head of a pod item whose names need no escaping. */
-export function podHead(namespace: string, name: string): string {
-  return `{"metadata":{"name":"${name}","namespace":"${namespace}","creationTimestamp":`;
-}
-
 
 /**
  * Item texts of pods and nodes, cached while the store's version is unchanged: a pod's on the
@@ -194,17 +178,33 @@ export class ItemCache {
 
   /** A pod's item, or undefined when it has no servable usage. */
   pod(pod: ApiPod): PodItem | undefined {
-    const version = this.source.podVersion?.(pod);
-    if (version === undefined) {
+    return this.pods([pod], 0, 1)[0];
+  }
+
+  /**
+   * The items of `pods[from, to)` (undefined for a pod without servable usage), cached ones as
+   * they are and the others made now, all into one slab.
+   */
+  pods(pods: readonly ApiPod[], from: number, to: number): (PodItem | undefined)[] {
+    const out = new Array<PodItem | undefined>(to - from);
+    const batch = new Batch();
+    for (let i = from; i < to; i++) {
+      const pod = pods[i]!;
+      const version = this.source.podVersion?.(pod);
+      const e = pod.item;
+      if (version !== undefined && e !== undefined && e.version === version) {
+        out[i - from] = e.slab === undefined ? undefined : e;
+        continue;
+      }
       const text = this.freshPod(pod);
-      return text === undefined ? undefined : podItem(0, pod, text);
+      if (version !== undefined) this.podItems = true;
+      if (text === undefined) {
+        if (version !== undefined) pod.item = new PodItem(version, undefined, 0);
+        out[i - from] = undefined;
+      } else batch.add(version === undefined ? undefined : pod, version ?? 0, text, i - from);
     }
-    let e = pod.item;
-    if (e === undefined || e.version !== version) {
-      pod.item = e = podItem(version, pod, this.freshPod(pod));
-      this.podItems = true;
-    }
-    return e.tail === undefined ? undefined : e;
+    batch.make(out);
+    return out;
   }
 
   /** Whether any pod has a cached item: until one has, refresh() has nothing to do. */
@@ -213,11 +213,20 @@ export class ItemCache {
   }
 
   /**
-   * Bring a pod's cached item up to date now (its node was just stored), if it has one: pods
-   * nobody listed or got stay without.
+   * Bring the cached items of these pods up to date now (their node was just stored), those that
+   * have one, into one slab: pods nobody listed or got stay without.
    */
-  refresh(pod: ApiPod): void {
-    if (pod.item !== undefined) this.pod(pod);
+  refresh(pods: Iterable<ApiPod | undefined>): void {
+    const batch = new Batch();
+    for (const pod of pods) {
+      if (pod?.item === undefined) continue;
+      const version = this.source.podVersion?.(pod);
+      if (version === undefined || version === pod.item.version) continue;
+      const text = this.freshPod(pod);
+      if (text === undefined) pod.item = new PodItem(version, undefined, 0);
+      else batch.add(pod, version, text, -1);
+    }
+    batch.make(undefined);
   }
 
   /** A node's item text, or undefined when it has no servable usage. */
@@ -243,5 +252,44 @@ export class ItemCache {
   private freshNode(node: ApiNode): ItemText | undefined {
     const u = this.source.nodeUsage(node.name);
     return u === undefined ? undefined : nodeItemText(node, u);
+  }
+}
+
+/** Items being made together: their texts, then one slab for all. */
+class Batch {
+  /** The pod to keep each item on (undefined: made for one request only). */
+  private readonly pods: (ApiPod | undefined)[] = [];
+  private readonly versions: number[] = [];
+  private readonly texts: ItemText[] = [];
+  /** Each item's index in the caller's output array (-1: none). */
+  private readonly slots: number[] = [];
+
+  add(pod: ApiPod | undefined, version: number, text: ItemText, slot: number): void {
+    this.pods.push(pod);
+    this.versions.push(version);
+    this.texts.push(text);
+    this.slots.push(slot);
+  }
+
+  /** Make the slabs (of slabChars each at most) and the items: on their pods, and at their slots of `out`. */
+  make(out: (PodItem | undefined)[] | undefined): void {
+    const texts = this.texts;
+    let from = 0;
+    while (from < texts.length) {
+      let to = from + 1;
+      let chars = keptChars(texts[from]!);
+      while (to < texts.length && chars + keptChars(texts[to]!) <= slabChars) {
+        chars += keptChars(texts[to]!);
+        to++;
+      }
+      const slab = itemSlab(texts, from, to);
+      for (let k = from; k < to; k++) {
+        const item = new PodItem(this.versions[k]!, slab, k - from);
+        const pod = this.pods[k];
+        if (pod !== undefined) pod.item = item;
+        if (out !== undefined) out[this.slots[k]!] = item;
+      }
+      from = to;
+    }
   }
 }
