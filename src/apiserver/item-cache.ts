@@ -24,7 +24,7 @@ import { goQuote, goStringMap, timeJson } from '../api/json.ts';
 import { encodeNodeMetrics, METRICS_GROUP_VERSION, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
 import type { NodeUsage, PodUsage } from '../storage/types.ts';
 import type { ApiNode, ApiPod, MetricsSource } from './metrics-handler.ts';
-import { itemSlab, keptChars, slabChars, type ItemSlab, type ItemText } from './item-slab.ts';
+import { itemSlab, SlabBuilder, type ItemSlab, type ItemText } from './item-slab.ts';
 
 export type { ItemText } from './item-slab.ts';
 
@@ -187,7 +187,7 @@ export class ItemCache {
    */
   pods(pods: readonly ApiPod[], from: number, to: number): (PodItem | undefined)[] {
     const out = new Array<PodItem | undefined>(to - from);
-    const batch = new Batch();
+    const batch = new Batch(out);
     for (let i = from; i < to; i++) {
       const pod = pods[i]!;
       const version = this.source.podVersion?.(pod);
@@ -203,7 +203,7 @@ export class ItemCache {
         out[i - from] = undefined;
       } else batch.add(version === undefined ? undefined : pod, version ?? 0, text, i - from);
     }
-    batch.make(out);
+    batch.make();
     return out;
   }
 
@@ -226,7 +226,7 @@ export class ItemCache {
       if (text === undefined) pod.item = new PodItem(version, undefined, 0);
       else batch.add(pod, version, text, -1);
     }
-    batch.make(undefined);
+    batch.make();
   }
 
   /** A node's item text, or undefined when it has no servable usage. */
@@ -255,41 +255,41 @@ export class ItemCache {
   }
 }
 
-/** Items being made together: their texts, then one slab for all. */
+/** Items being made together, written into slabs of slabChars at most as they come. */
 class Batch {
-  /** The pod to keep each item on (undefined: made for one request only). */
+  private readonly builder = new SlabBuilder();
+  /** The caller's output array, if any. */
+  private readonly out: (PodItem | undefined)[] | undefined;
+  /** Per item of the slab being built: the pod to keep it on (undefined: for one request only). */
   private readonly pods: (ApiPod | undefined)[] = [];
   private readonly versions: number[] = [];
-  private readonly texts: ItemText[] = [];
-  /** Each item's index in the caller's output array (-1: none). */
+  /** Per item of the slab being built: its index in `out` (-1: none). */
   private readonly slots: number[] = [];
 
+  constructor(out?: (PodItem | undefined)[]) {
+    this.out = out;
+  }
+
   add(pod: ApiPod | undefined, version: number, text: ItemText, slot: number): void {
+    if (!this.builder.fits(text)) this.make();
+    this.builder.add(text);
     this.pods.push(pod);
     this.versions.push(version);
-    this.texts.push(text);
     this.slots.push(slot);
   }
 
-  /** Make the slabs (of slabChars each at most) and the items: on their pods, and at their slots of `out`. */
-  make(out: (PodItem | undefined)[] | undefined): void {
-    const texts = this.texts;
-    let from = 0;
-    while (from < texts.length) {
-      let to = from + 1;
-      let chars = keptChars(texts[from]!);
-      while (to < texts.length && chars + keptChars(texts[to]!) <= slabChars) {
-        chars += keptChars(texts[to]!);
-        to++;
-      }
-      const slab = itemSlab(texts, from, to);
-      for (let k = from; k < to; k++) {
-        const item = new PodItem(this.versions[k]!, slab, k - from);
-        const pod = this.pods[k];
-        if (pod !== undefined) pod.item = item;
-        if (out !== undefined) out[this.slots[k]!] = item;
-      }
-      from = to;
+  /** Make the slab of the items added so far and the items: on their pods, and at their slots of `out`. */
+  make(): void {
+    if (this.builder.count() === 0) return;
+    const slab = this.builder.finish();
+    for (let k = 0; k < this.pods.length; k++) {
+      const item = new PodItem(this.versions[k]!, slab, k);
+      const pod = this.pods[k];
+      if (pod !== undefined) pod.item = item;
+      if (this.out !== undefined) this.out[this.slots[k]!] = item;
     }
+    this.pods.length = 0;
+    this.versions.length = 0;
+    this.slots.length = 0;
   }
 }

@@ -76,39 +76,82 @@ export class ItemSlab {
 export const slabChars = 64 << 10;
 
 /**
- * Where a batch is written first: as UTF-8, whose length then tells whether every character was
- * ASCII (one byte each), before the bytes are copied into a slab of the right size. Checking the
+ * Where a slab's items are written first: as UTF-8, whose length then tells whether every
+ * character was ASCII (one byte each), before the bytes are copied into a slab of the right size. Checking the
  * texts with a regular expression first, then writing them, cost a third more (the expression
  * flattens each text, the write walks it again).
  */
 const scratch = Buffer.allocUnsafeSlow(3 * slabChars);
+/** A builder is writing into the scratch (one at a time; another one gets a Buffer of its own). */
+let scratchInUse = false;
 
 /** Characters of a text a slab keeps. */
 export function keptChars(t: ItemText): number {
   return t.headFromNames === true ? t.tail.length : t.head.length + t.tail.length;
 }
 
-/** A slab of `texts[from, to)`, item from + i at index i. */
-export function itemSlab(texts: readonly ItemText[], from = 0, to = texts.length): ItemSlab {
-  const n = to - from;
-  let chars = 0;
-  for (let i = from; i < to; i++) chars += keptChars(texts[i]!);
-  // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
-  const buffer = 3 * chars <= scratch.length ? scratch : Buffer.allocUnsafeSlow(3 * chars);
-  const bounds = new Uint32Array(2 * n + 1);
-  const timestampsMs = new Float64Array(n);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const t = texts[from + i]!;
-    bounds[2 * i] = at;
-    if (t.headFromNames !== true) at += buffer.write(t.head, at, 'utf8');
-    bounds[2 * i + 1] = at;
-    at += buffer.write(t.tail, at, 'utf8');
-    timestampsMs[i] = t.timestampMs;
+/**
+ * Writes items into a slab as they are made, so that each item's text dies young: a batch that
+ * kept its texts until the slab was made had them all survive the young-generation collection
+ * that the batch itself set off (the first list of 300,000 pods: all of them).
+ */
+export class SlabBuilder {
+  /** Where the items are written: the scratch, or a Buffer of its own (one huge item, scratch in use). */
+  private buffer = scratch;
+  private ownsScratch = false;
+  private at = 0;
+  private chars = 0;
+  private readonly bounds: number[] = [];
+  private readonly timestampsMs: number[] = [];
+
+  /** Items added since the last finish. */
+  count(): number {
+    return this.timestampsMs.length;
   }
-  bounds[2 * n] = at;
-  // Slow: a Buffer of its own, never a slice of the shared pool (a slice would keep 8 KiB alive).
-  const bytes = Buffer.allocUnsafeSlow(at);
-  buffer.copy(bytes, 0, 0, at);
-  return new ItemSlab(bytes, bounds, timestampsMs, at === chars);
+
+  /** Whether `t` goes into the slab being built (an empty one takes any item); else finish first. */
+  fits(t: ItemText): boolean {
+    return this.count() === 0 || this.chars + keptChars(t) <= slabChars;
+  }
+
+  /** Write `t` (which fits); its index in the slab. */
+  add(t: ItemText): number {
+    const chars = keptChars(t);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
+    if (this.count() === 0) {
+      if (3 * chars <= scratch.length && !scratchInUse) {
+        this.buffer = scratch;
+        this.ownsScratch = scratchInUse = true;
+      } else this.buffer = Buffer.allocUnsafeSlow(Math.max(3 * chars, scratch.length));
+    }
+    this.chars += chars;
+    this.bounds.push(this.at);
+    if (t.headFromNames !== true) this.at += this.buffer.write(t.head, this.at, 'utf8');
+    this.bounds.push(this.at);
+    this.at += this.buffer.write(t.tail, this.at, 'utf8');
+    this.timestampsMs.push(t.timestampMs);
+    return this.count() - 1;
+  }
+
+  /** The slab of the items added since the last finish; the builder starts over. */
+  finish(): ItemSlab {
+    this.bounds.push(this.at);
+    // Slow: a Buffer of its own, never a slice of the shared pool (a slice would keep 8 KiB alive).
+    const bytes = Buffer.allocUnsafeSlow(this.at);
+    this.buffer.copy(bytes, 0, 0, this.at);
+    const slab = new ItemSlab(bytes, Uint32Array.from(this.bounds), Float64Array.from(this.timestampsMs), this.at === this.chars);
+    if (this.ownsScratch) this.ownsScratch = scratchInUse = false;
+    this.at = 0;
+    this.chars = 0;
+    this.bounds.length = 0;
+    this.timestampsMs.length = 0;
+    return slab;
+  }
+}
+
+/** A slab of `texts`, item i at index i (they must fit in one: see SlabBuilder.fits). */
+export function itemSlab(texts: readonly ItemText[]): ItemSlab {
+  const b = new SlabBuilder();
+  for (const t of texts) b.add(t);
+  return b.finish();
 }
