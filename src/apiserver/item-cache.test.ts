@@ -190,16 +190,16 @@ test('cached and uncached lists and gets are the reference bytes across scrapes,
   checkAll(c, [cached, uncached], namespaces);
   // Items are kept as bytes in slabs: the escaped names' head, and UTF-8 beyond ASCII.
   const wide = c.pods.get('web<&>/caf\u00e9-\u2028')?.item;
-  assert.ok(wide?.slab !== undefined);
-  assert.match(wide.slab.head(wide.index), /^\{"metadata":\{"name":"caf\u00e9-\\u2028","namespace":"web\\u003c\\u0026\\u003e","creationTimestamp":$/);
+  assert.ok(wide?.bytes !== undefined);
+  assert.match(wide.head(), /^\{"metadata":\{"name":"caf\u00e9-\\u2028","namespace":"web\\u003c\\u0026\\u003e","creationTimestamp":$/);
   assert.equal(wide.ascii(), false);
   // The pods of a node stored again get new items, made together into one slab of their own.
   c.scrape('node-a');
   checkAll(c, [cached, uncached], namespaces);
   const web = c.pods.get('default/web-1')?.item;
-  assert.ok(web?.slab !== undefined);
-  assert.equal(web.slab, c.pods.get('default/db')?.item?.slab);
-  assert.notEqual(web.slab, c.pods.get('web<&>/caf\u00e9-\u2028')?.item?.slab);
+  assert.ok(web?.bytes !== undefined);
+  assert.equal(web.bytes, c.pods.get('default/db')?.item?.bytes);
+  assert.notEqual(web.bytes, c.pods.get('web<&>/caf\u00e9-\u2028')?.item?.bytes);
   assert.equal(web.ascii(), true);
   // One node scraped again: only its pods change; a later second has a new creationTimestamp.
   c.scrape('node-b');

@@ -114,9 +114,8 @@ export function nodeItemText(node: ApiNode, u: NodeUsage): ItemText {
 
 /** The single-object body (`GET …/pods/{name}`) from a pod's item (one with usage). */
 export function podBody(pod: ApiPod, item: PodItem, timeJsonText: string): string {
-  const slab = item.slab!;
-  const head = slab.hasHead(item.index) ? slab.head(item.index) : podHead(pod.namespace, pod.name);
-  return `${podPrefix}${head.slice(1)}${timeJsonText}${slab.tail(item.index)}\n`;
+  const head = item.hasHead() ? item.head() : podHead(pod.namespace, pod.name);
+  return `${podPrefix}${head.slice(1)}${timeJsonText}${item.tail()}\n`;
 }
 
 /** The head of a pod item whose names need no escapes (ItemText.headFromNames). */
@@ -130,35 +129,68 @@ export function nodeBody(t: ItemText, timeJsonText: string): string {
 }
 
 /**
- * A pod's cached item, never changed once made: its bytes in a slab (item-slab.ts) shared with the
- * pods made in the same batch. On the pod object itself (no WeakMap entry, no lookup); about 40
- * bytes of heap per pod, the text outside the heap (see docs/server.md).
+ * A pod's cached item, never changed once made: where its bytes are in the slab (item-slab.ts)
+ * made with the other items of its batch. On the pod object itself (no WeakMap entry, no lookup).
+ * The slab's bounds and timestamp are copied in rather than looked up through the slab: a list
+ * reads every item's, in name order, which is a random order of slabs, and each hop is a cache
+ * miss in a heap of half a gigabyte (see docs/server.md).
  */
 export class PodItem {
   /** The store's version this item was made from. */
   readonly version: number;
-  /** The slab holding the item's bytes; undefined: the pod had no usage. */
-  readonly slab: ItemSlab | undefined;
-  /** The item's index in its slab. */
-  readonly index: number;
+  /** The bytes of the item's slab; undefined: the pod had no usage. */
+  readonly bytes: Buffer | undefined;
+  /** The item's head is `bytes[start, split)` (empty: written from the pod's names, podHead). */
+  readonly start: number;
+  /** The item's tail is `bytes[split, end)`. */
+  readonly split: number;
+  readonly end: number;
+  /** The item's `timestamp`, Unix ms (0 without usage). */
+  readonly timestampMs: number;
   constructor(version: number, slab: ItemSlab | undefined, index: number) {
     this.version = version;
-    this.slab = slab;
-    this.index = index;
-  }
-  /** The item's `timestamp`, Unix ms (0 without usage). */
-  get timestampMs(): number {
-    return this.slab === undefined ? 0 : this.slab.timestampsMs[this.index]!;
+    this.bytes = slab?.bytes;
+    this.start = slab === undefined ? 0 : slab.bounds[2 * index]!;
+    this.split = slab === undefined ? 0 : slab.bounds[2 * index + 1]!;
+    this.end = slab === undefined ? 0 : slab.bounds[2 * index + 2]!;
+    this.timestampMs = slab === undefined ? 0 : slab.timestampsMs[index]!;
   }
   /** Every byte of the item is ASCII (of every item of its slab, in fact). */
   ascii(): boolean {
-    return this.slab === undefined || this.slab.ascii;
+    return true;
   }
+  /** Whether the item keeps its head (otherwise it is written from the pod's names). */
+  hasHead(): boolean {
+    return this.start !== this.split;
+  }
+  /** The item's head as text ('' when not kept). */
+  head(): string {
+    return this.bytes === undefined ? '' : this.bytes.toString(this.ascii() ? 'latin1' : 'utf8', this.start, this.split);
+  }
+  /** The item's tail as text. */
+  tail(): string {
+    return this.bytes === undefined ? '' : this.bytes.toString(this.ascii() ? 'latin1' : 'utf8', this.split, this.end);
+  }
+}
+
+/**
+ * An item of a slab with a character beyond ASCII: a class of its own rather than a field, so
+ * that a list learns it from the item it holds anyway, without a load from the slab.
+ */
+class WidePodItem extends PodItem {
+  override ascii(): boolean {
+    return false;
+  }
+}
+
+/** The item at `index` of `slab` (undefined: no usage) made at the store's `version`. */
+function itemOf(version: number, slab: ItemSlab | undefined, index: number): PodItem {
+  return slab !== undefined && !slab.ascii ? new WidePodItem(version, slab, index) : new PodItem(version, slab, index);
 }
 
 /** The item of `text` (undefined: no usage) made at the store's `version`, in a slab of its own. */
 export function podItem(version: number, _pod: ApiPod, text: ItemText | undefined): PodItem {
-  return new PodItem(version, text === undefined ? undefined : itemSlab([text]), 0);
+  return itemOf(version, text === undefined ? undefined : itemSlab([text]), 0);
 }
 
 /**
@@ -193,7 +225,7 @@ export class ItemCache {
       const version = this.source.podVersion?.(pod);
       const e = pod.item;
       if (version !== undefined && e !== undefined && e.version === version) {
-        out[i - from] = e.slab === undefined ? undefined : e;
+        out[i - from] = e.bytes === undefined ? undefined : e;
         continue;
       }
       const text = this.freshPod(pod);
@@ -283,7 +315,7 @@ class Batch {
     if (this.builder.count() === 0) return;
     const slab = this.builder.finish();
     for (let k = 0; k < this.pods.length; k++) {
-      const item = new PodItem(this.versions[k]!, slab, k);
+      const item = itemOf(this.versions[k]!, slab, k);
       const pod = this.pods[k];
       if (pod !== undefined) pod.item = item;
       if (this.out !== undefined) this.out[this.slots[k]!] = item;

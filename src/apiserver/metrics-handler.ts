@@ -261,7 +261,7 @@ export class MetricsHandler {
     // again: items are never changed once made, so every piece, however long the list takes to
     // write and however many nodes are stored meanwhile, comes from the store as it was now.
     // Items were made as their nodes were stored (refreshPods), so this is mostly a version
-    // check per pod; pods without a current item are encoded here, into one slab.
+    // check per pod; pods without a current item are encoded here, into slabs.
     const items = this.items.pods(pods, from, to);
     let ascii = true;
     for (const t of items) if (t !== undefined && !t.ascii()) ascii = false;
@@ -279,12 +279,11 @@ export class MetricsHandler {
         const t = items[i - from];
         if (t === undefined) continue;
         const pod = pods[i]!;
-        const slab = t.slab!;
-        observe(slab.timestampsMs[t.index]!);
-        const b = slab.bounds;
-        const start = b[2 * t.index]!;
-        const split = b[2 * t.index + 1]!;
-        const end = b[2 * t.index + 2]!;
+        observe(t.timestampMs);
+        const slab = t.bytes!;
+        const start = t.start;
+        const split = t.split;
+        const end = t.end;
         const fromNames = start === split;
         if (fromNames && pod.namespace !== namespaceOf) {
           namespaceOf = pod.namespace;
@@ -302,10 +301,10 @@ export class MetricsHandler {
           w.latin1(pod.name);
           w.small(namespaceAndTime);
         } else {
-          w.copy(slab.bytes, start, split);
+          w.copy(slab, start, split);
           w.small(time);
         }
-        w.copy(slab.bytes, split, end);
+        w.copy(slab, split, end);
       }
       if (w.room() < podListTail.length) yield w.take();
       w.small(podListTail);
