@@ -20,7 +20,7 @@ import { Collector } from '../src/agent/collector.ts';
 import { createAgentHandler } from '../src/agent/http.ts';
 import type { CgroupMounts } from '../src/cgroup/mounts.ts';
 import { cgroupDir, readCgroupMounts } from '../src/cgroup/mounts.ts';
-import { agentNodeFlags } from '../src/cmd/agent-node-flags.ts';
+import { agentNodeEnv, agentNodeFlags } from '../src/cmd/agent-node-flags.ts';
 import { OpenFileCache } from '../src/cgroup/read-file.ts';
 import { createCgroupReader } from '../src/cgroup/reader.ts';
 import { createCertificateAuthority, issueCertificate } from '../src/auth/x509-gen.ts';
@@ -35,8 +35,10 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
 
 /** The pass measured in a process of its own under the Node options of one agent configuration (bench/agent-pass-probe.ts). */
 async function probePass(ctx: BenchContext, label: string, request: PassProbeRequest): Promise<PassFigures> {
-  // The default configuration runs with the re-execution's flags from the first instruction, as the agent does.
-  const child = fork(join(benchDir, 'agent-pass-probe.ts'), [JSON.stringify(request)], { execArgv: request.lowMemory ? [...agentNodeFlags] : [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // The default configuration runs with the re-execution's flags and environment from the first instruction, as the agent does.
+  const child = fork(join(benchDir, 'agent-pass-probe.ts'), [JSON.stringify(request)], {
+    execArgv: request.lowMemory ? [...agentNodeFlags] : [], env: request.lowMemory ? { ...process.env, ...agentNodeEnv } : process.env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const figures = await new Promise<PassFigures>((resolve, reject) => {
     child.once('message', (m) => resolve(m as PassFigures));
     child.once('exit', (c) => reject(new Error(`agent pass probe exited with ${c}`)));
@@ -321,7 +323,7 @@ export const suite: BenchSuite = {
         const bareSecure = await bareSecureServerRss(dir);
         out.push({ name: 'bare Node HTTPS server RSS (baseline)', value: bareSecure, unit: 'MiB', note: 'HTTP/2 and HTTP/1.1 over TLS, client certificates requested, 40 requests: the floor of any Node process with the secure port' });
         const readOnly = await agentRss(main, dir, ['--port=0'], ctx);
-        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, { name: 'bare Node HTTP server', mib: bare }, `compiled kubemeter agent, read-only port only, started as \`node dist/cmd/main.js agent\` (it re-executes itself once as node ${agentNodeFlags.join(' ')}: no optimizing compiler)`, true));
+        out.push(...rssResults(`${pods} pods, read-only port`, readOnly, { name: 'bare Node HTTP server', mib: bare }, `compiled kubemeter agent, read-only port only, started as \`node dist/cmd/main.js agent\` (it re-executes itself once as node ${agentNodeFlags.join(' ')}: no optimizing compiler; with ${Object.entries(agentNodeEnv).map(([k, v]) => `${k}=${v}`).join(' ')})`, true));
         const readOnlyMaglev = await agentRss(main, dir, ['--port=0', '--low-memory=false'], ctx);
         out.push(...rssResults(`${pods} pods, read-only port, --low-memory=false`, readOnlyMaglev, { name: 'bare Node HTTP server', mib: bare }, 'for comparison: the same with --low-memory=false (no re-execution; TurboFan off at run time, Maglev on)', false));
         const ca = createCertificateAuthority({ commonName: 'bench-ca' });

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeGeneratedHost } from '../../test/support/agent-fixtures.ts';
 import { freePort } from '../../test/support/free-port.ts';
-import { agentNodeFlags } from './agent-node-flags.ts';
-import { missingNodeFlags, reexecArgs } from './node-flags.ts';
+import { agentNodeEnv, agentNodeFlags } from './agent-node-flags.ts';
+import { missingEnv, missingNodeFlags, reexecArgs } from './node-flags.ts';
 import type { ProcessImage } from './node-flags.ts';
 
 /** The agent's re-execution argv (`wanted`: the agent's flags unless given). */
@@ -42,6 +42,18 @@ test('only the missing flags are added, and nothing happens once every one is gi
   assert.equal(agentReexecArgs(image({ nodeOptions: agentNodeFlags.join(' ') }), ['--port=0']), undefined);
 });
 
+test('the malloc tunables missing from the environment also re-execute, and a variable already set is left alone', () => {
+  const withFlags = image({ execArgv: [...agentNodeFlags] });
+  assert.deepEqual(missingEnv(withFlags, agentNodeEnv), agentNodeEnv);
+  // Flags given but the environment lacks the tunables: the same command line again, nothing added to it.
+  assert.deepEqual(reexecArgs(withFlags, 'agent', ['--port=0'], agentNodeFlags, agentNodeEnv), ['/usr/bin/node', ...agentNodeFlags, '/app/dist/cmd/main.js', 'agent', '--port=0']);
+  const set = Object.fromEntries(Object.keys(agentNodeEnv).map((k) => [k, '']));
+  assert.deepEqual(missingEnv(image({ env: { ...set, MALLOC_ARENA_MAX: '4' } }), agentNodeEnv), {});
+  assert.deepEqual(missingEnv(image({ env: { MALLOC_ARENA_MAX: '4' } }), { MALLOC_ARENA_MAX: '1', MALLOC_TOP_PAD_: '0' }), { MALLOC_TOP_PAD_: '0' });
+  // Both given: no re-execution.
+  assert.equal(reexecArgs(image({ execArgv: [...agentNodeFlags], env: { ...agentNodeEnv } }), 'agent', ['--port=0'], agentNodeFlags, agentNodeEnv), undefined);
+});
+
 test('a process that is not this agent command line is never re-executed', () => {
   // run() called by a test runner or an embedding program, with its own argv.
   assert.equal(agentReexecArgs(image({ argv: ['/usr/bin/node', '/x/agent.test.ts'] }), ['--port=0']), undefined);
@@ -54,7 +66,7 @@ test('a process that is not this agent command line is never re-executed', () =>
 });
 
 /** Start a real agent on a one-pod fixture host with `extra` flags; its command line once it answers. */
-async function agentCommandLine(t: TestContext, extra: readonly string[]): Promise<{ cmdline: string[]; main: string; stop: () => Promise<{ code: number | null; stderr: string }> }> {
+async function agentCommandLine(t: TestContext, extra: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ cmdline: string[]; environ: Map<string, string>; main: string; stop: () => Promise<{ code: number | null; stderr: string }> }> {
   const dir = mkdtempSync(join(tmpdir(), 'kubemeter-agent-node-flags-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeGeneratedHost(dir, 1, 1);
@@ -62,7 +74,7 @@ async function agentCommandLine(t: TestContext, extra: readonly string[]): Promi
   const main = new URL('./main.ts', import.meta.url).pathname;
   const child = spawn(process.execPath, ['--enable-source-maps', main, 'agent', '--proc-root', join(dir, 'proc'), '--sys-root', join(dir, 'sys'),
     '--read-only-port', String(port), '--address=127.0.0.1', '--port=0', '--standalone=false', '--root-dir', dir, '--log-level=error', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KUBERNETES_') && k !== 'NODE_OPTIONS')),
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KUBERNETES_') && k !== 'NODE_OPTIONS' && !(k in agentNodeEnv))), ...env },
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -75,8 +87,9 @@ async function agentCommandLine(t: TestContext, extra: readonly string[]): Promi
   }
   assert.ok(up, `the agent answered (stderr: ${stderr})`);
   const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter((x) => x !== '');
+  const environ = new Map(readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0').filter((x) => x !== '').map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]));
   return {
-    cmdline, main,
+    cmdline, environ, main,
     stop: async () => {
       child.kill('SIGTERM');
       return { code: await exited, stderr };
@@ -93,10 +106,18 @@ test('kubemeter agent runs under its V8 flags in the same process it was started
   assert.equal(code, 0, stderr);
 });
 
+test('kubemeter agent runs with the malloc tunables in its environment, keeping a value the operator set', async (t) => {
+  const { environ, stop } = await agentCommandLine(t, [], { MALLOC_ARENA_MAX: '2' });
+  for (const [name, value] of Object.entries(agentNodeEnv)) assert.equal(environ.get(name), name === 'MALLOC_ARENA_MAX' ? '2' : value, name);
+  const { code, stderr } = await stop();
+  assert.equal(code, 0, stderr);
+});
+
 test('kubemeter agent --low-memory=false keeps the command line it was started with', async (t) => {
-  const { cmdline, main, stop } = await agentCommandLine(t, ['--low-memory=false']);
+  const { cmdline, environ, main, stop } = await agentCommandLine(t, ['--low-memory=false']);
   assert.deepEqual(cmdline.slice(1, 3), ['--enable-source-maps', main]);
   assert.ok(!cmdline.some((a) => agentNodeFlags.includes(a)), cmdline.join(' '));
+  assert.ok(!Object.keys(agentNodeEnv).some((k) => environ.has(k)), 'environment unchanged');
   const { code, stderr } = await stop();
   assert.equal(code, 0, stderr);
 });

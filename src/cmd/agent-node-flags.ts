@@ -24,3 +24,19 @@
 
 /** V8 options the agent wants from its first instruction, in the order they are given (node-flags.ts re-executes with them). */
 export const agentNodeFlags: readonly string[] = ['--no-opt', '--no-maglev'];
+
+/**
+ * glibc malloc tunables the agent runs under by default, set in the re-executed process's
+ * environment (the C library reads them once, as the process starts; a variable the environment
+ * already sets, even empty, is left as it is; other C libraries ignore them). One arena for every
+ * thread instead of up to eight per core, and the top of the heap given back to the kernel at
+ * every free instead of past 128 KiB: the freed memory of TLS, HTTP/2 and the gRPC client's
+ * answers no longer stays resident between passes. Measured with the compiled agent on the
+ * 110-pod fixture (secure port + CRI client answering, passes every 100 ms with scrapes in
+ * between, RSS after 100 passes; single runs vary by about ±1 MiB): defaults 63.2-65.2 MiB;
+ * MALLOC_ARENA_MAX=1 alone 64.3, =2 62.8; MALLOC_TRIM_THRESHOLD_=0 with MALLOC_TOP_PAD_=0 61.2,
+ * and with MALLOC_ARENA_MAX=1 as well 60.8 (anonymous memory 21.4 → 17.7 MiB); adding
+ * MALLOC_MMAP_THRESHOLD_=16384 gave 60.5-61.9, no better, so it is not set. No measurable CPU
+ * cost: the whole process's CPU per pass stayed within the runs' noise.
+ */
+export const agentNodeEnv: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '0', MALLOC_TOP_PAD_: '0' };

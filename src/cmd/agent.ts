@@ -21,7 +21,7 @@ import { lazyCri } from '../agent/identity/cri-lazy.ts';
 import { addFeatureGatePairs, defaultFeatureGates, featureGatesHelp, resolveFeatureGates } from '../agent/feature-gates.ts';
 import type { FeatureGatePairs, FeatureGates } from '../agent/feature-gates.ts';
 import { HeapCompactor } from '../agent/heap-compactor.ts';
-import { agentNodeFlags } from './agent-node-flags.ts';
+import { agentNodeEnv, agentNodeFlags } from './agent-node-flags.ts';
 import { currentProcessImage, missingNodeFlags, reexecWithNodeFlags } from './node-flags.ts';
 import { isCgroupPath } from '../agent/system-containers.ts';
 import type { SystemCgroupNames } from '../agent/system-containers.ts';
@@ -341,7 +341,7 @@ export async function run(args: string[]): Promise<number> {
   }
   // Before anything is opened: the agent's V8 options must hold from the process's first
   // instruction (see agent-node-flags.ts); returns when they already do.
-  if (f.lowMemory) reexecWithNodeFlags('agent', args, agentNodeFlags);
+  if (f.lowMemory) reexecWithNodeFlags('agent', args, agentNodeFlags, agentNodeEnv);
   const heap = tuneHeapForAgent(f.lowMemory);
   const log = createLogger({ level: f.logLevel }).with({ component: 'agent', node: f.nodeName });
   const mounts = readCgroupMounts({ procRoot: f.procRoot, sysRoot: f.sysRoot });

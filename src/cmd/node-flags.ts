@@ -17,11 +17,13 @@ export interface ProcessImage {
   argv: readonly string[];
   /** process.env.NODE_OPTIONS. */
   nodeOptions: string | undefined;
+  /** process.env: which of the wanted environment variables are set already (none when absent). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** This process's image. */
 export function currentProcessImage(): ProcessImage {
-  return { execPath: process.execPath, execArgv: process.execArgv, argv: process.argv, nodeOptions: process.env.NODE_OPTIONS };
+  return { execPath: process.execPath, execArgv: process.execArgv, argv: process.argv, nodeOptions: process.env.NODE_OPTIONS, env: process.env };
 }
 
 /**
@@ -53,32 +55,45 @@ export function missingNodeFlags(image: ProcessImage, wanted: readonly string[])
 }
 
 /**
- * The argument vector that runs the same `kubemeter <command>` again with the missing flags, or
+ * The variables of `wanted` the environment does not set: one set to anything, even empty, is the
+ * operator's choice and is left alone.
+ */
+export function missingEnv(image: ProcessImage, wanted: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(wanted)) if (image.env?.[name] === undefined) out[name] = value;
+  return out;
+}
+
+/**
+ * The argument vector that runs the same `kubemeter <command>` again with the missing flags (and
+ * the environment with the missing variables of `wantedEnv`, which reexecWithNodeFlags adds), or
  * undefined when nothing is missing or this is not that command's command line: `run(args)`
  * called in some other process (a test, a program embedding the command) must never replace that
  * process. The flags go before the command line's own Node options, so that an explicit option
  * there still wins.
  */
-export function reexecArgs(image: ProcessImage, command: string, args: readonly string[], wanted: readonly string[]): string[] | undefined {
+export function reexecArgs(image: ProcessImage, command: string, args: readonly string[], wanted: readonly string[], wantedEnv: Readonly<Record<string, string>> = {}): string[] | undefined {
   const [, script, given, ...rest] = image.argv;
   if (script === undefined || script === '' || script.startsWith('-') || given !== command) return undefined;
   if (rest.length !== args.length || rest.some((a, i) => a !== args[i])) return undefined;
   const missing = missingNodeFlags(image, wanted);
-  if (missing.length === 0) return undefined;
+  if (missing.length === 0 && Object.keys(missingEnv(image, wantedEnv)).length === 0) return undefined;
   return [image.execPath, ...missing, ...image.execArgv, script, given, ...rest];
 }
 
 /**
- * Replace this process with the same `kubemeter <command>` command line under `wanted`, when it is
- * one and lacks them; returns only when it does not re-execute (then the command runs on without
+ * Replace this process with the same `kubemeter <command>` command line under `wanted` and with
+ * the variables of `wantedEnv` in its environment (those the environment does not set; read by
+ * the C library or Node as the process starts, e.g. glibc's malloc tunables), when it is one and
+ * lacks any of them; returns only when it does not re-execute (then the command runs on without
  * them). Call it before the command opens anything.
  */
-export function reexecWithNodeFlags(command: string, args: readonly string[], wanted: readonly string[]): void {
+export function reexecWithNodeFlags(command: string, args: readonly string[], wanted: readonly string[], wantedEnv: Readonly<Record<string, string>> = {}): void {
   const image = currentProcessImage();
-  const argv = reexecArgs(image, command, args, wanted);
+  const argv = reexecArgs(image, command, args, wanted, wantedEnv);
   if (argv === undefined || typeof process.execve !== 'function') return;
   try {
-    process.execve(image.execPath, argv, process.env);
+    process.execve(image.execPath, argv, { ...process.env, ...missingEnv(image, wantedEnv) });
   } catch {
     // execve failed (no permission to execute, resource limits): the process is unchanged and
     // runs on without the flags.
