@@ -98,8 +98,8 @@ async function probeItemCache(nodes: number): Promise<ItemCacheProbe> {
 function itemCacheFigures(p: ItemCacheProbe): BenchResult[] {
   const pods = p.pods.toLocaleString('en-US');
   return [
-    { name: 'list-item cache: retained memory per pod', value: p.cacheBytesPerPod, unit: 'bytes', note: `${pods} pods × 2 containers; V8 heap (${p.cacheHeapBytesPerPod.toFixed(0)} bytes) and the item slabs' Buffers after a full GC, before and after the first list (${(p.cacheBytesPerPod * 30 / 1024).toFixed(1)} KiB per node at 30 pods)` },
-    { name: `list all pods, cached: CPU (${pods})`, value: p.cachedMs, unit: 'ms', ratio: { value: p.cachedMs / p.uncachedMs, against: 'encoding every item (no cache)' }, note: 'in-process, no sockets: the handler producing the list\'s bytes; median of 5' },
+    { name: 'list-item cache: retained heap per pod', value: p.cacheBytesPerPod, unit: 'bytes', note: `${pods} pods × 2 containers; V8 heap after a full GC, before and after the first list (${(p.cacheBytesPerPod * 30 / 1024).toFixed(1)} KiB per node at 30 pods)` },
+    { name: `list all pods, cached: CPU (${pods})`, value: p.cachedMs, unit: 'ms', ratio: { value: p.cachedMs / p.uncachedMs, against: 'encoding every item (no cache)' }, note: 'in-process, no sockets: the handler producing the list\'s text; median of 5' },
     { name: `list all pods, uncached: CPU (${pods})`, value: p.uncachedMs, unit: 'ms', note: `the same list when every item is encoded again; the first list after a scrape pays this for the pods that changed (${p.fillMs.toFixed(0)} ms to fill all)` },
     { name: `list one namespace, cached: CPU (${p.namespacePods.toLocaleString('en-US')} pods)`, value: p.namespaceMs, unit: 'ms', note: 'binary search for the namespace, then its pods only' },
   ];

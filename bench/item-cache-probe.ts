@@ -1,10 +1,9 @@
 /**
  * The API's list-item cache in one process, without sockets: a real store holding NODES × 100
  * pods × 2 containers (the api suite's cluster), lists through the real handler and the server's
- * store pod index. Reports over IPC (or prints): the cache's retained memory per pod (V8 heap and
- * Buffers after a full GC, before and after the first list filled it) and the CPU of producing one list's pieces,
- * cached, uncached and for one namespace, up to the bytes the socket is given (string pieces copied
- * out as latin1, as a socket's write does; byte pieces given back to their pool, as the server does).
+ * store pod index. Reports over IPC (or prints): the cache's retained heap per pod (heap after a
+ * full GC, before and after the first list filled it) and the CPU of producing one list's pieces,
+ * cached, uncached and for one namespace (strings; the socket's encoding is not included).
  *
  *   node --expose-gc bench/item-cache-probe.ts [NODES]
  */
@@ -12,17 +11,13 @@ import { MetricsStore } from '../src/storage/store.ts';
 import type { ContainerSample } from '../src/storage/types.ts';
 import { MetricsHandler, type MetricsSource } from '../src/apiserver/metrics-handler.ts';
 import { apiRequest } from '../src/apiserver/http.ts';
-import { releaseChunk } from '../src/apiserver/list-chunks.ts';
 import { StorePodIndex } from '../src/server/store-pods.ts';
 import { median } from './measure.ts';
 
 /** What the probe reports. */
 export interface ItemCacheProbe {
   pods: number;
-  /** The cache's retained memory per pod: V8 heap and the slabs' Buffers outside it. */
   cacheBytesPerPod: number;
-  /** The V8 heap part of cacheBytesPerPod. */
-  cacheHeapBytesPerPod: number;
   /** CPU ms of one list-all: the first (filling the cache), cached, uncached; one namespace cached. */
   fillMs: number;
   cachedMs: number;
@@ -69,23 +64,12 @@ const source: MetricsSource = {
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');
 
-/** Where string pieces are copied, as a socket's latin1 write copies them. */
-const scratch = Buffer.allocUnsafeSlow(1 << 20);
-
 function list(h: MetricsHandler, path: string): number {
   const r = h.handle(apiRequest('GET', path), path.slice('/apis/metrics.k8s.io/v1beta1/'.length).split('/'));
   if (r?.pieces === undefined) throw new Error(`${path}: not a streamed list`);
-  let bytes = 0;
-  for (const p of r.pieces()) {
-    // What the server does with a piece once the socket has it: a string is copied out (and
-    // flattened first), a chunk goes back to its pool.
-    if (typeof p === 'string') bytes += scratch.write(p, 0, 'latin1');
-    else {
-      bytes += p.length;
-      releaseChunk(p);
-    }
-  }
-  return bytes;
+  let chars = 0;
+  for (const p of r.pieces()) chars += p.length;
+  return chars;
 }
 
 function cpuMs(f: () => unknown): number {
@@ -102,15 +86,11 @@ const oneNamespace = '/apis/metrics.k8s.io/v1beta1/namespaces/monitoring/pods';
 index.sorted(undefined); // the pod objects exist before the baseline: only the cache is counted
 gc();
 gc();
-const memory = (): { heap: number; external: number } => {
-  const m = process.memoryUsage();
-  return { heap: m.heapUsed, external: m.arrayBuffers };
-};
-const before = memory();
+const before = process.memoryUsage().heapUsed;
 const fillMs = cpuMs(() => list(cached, all));
 gc();
 gc();
-const after = memory();
+const after = process.memoryUsage().heapUsed;
 const pods = store.podKeys().length;
 const c: number[] = [];
 const u: number[] = [];
@@ -122,7 +102,7 @@ for (let r = 0; r < 5; r++) {
 }
 const { from, to } = index.sorted('monitoring');
 const result: ItemCacheProbe = {
-  pods, cacheBytesPerPod: (after.heap + after.external - before.heap - before.external) / pods, cacheHeapBytesPerPod: (after.heap - before.heap) / pods, fillMs, cachedMs: median(c), uncachedMs: median(u), namespaceMs: median(ns), namespacePods: to - from,
+  pods, cacheBytesPerPod: (after - before) / pods, fillMs, cachedMs: median(c), uncachedMs: median(u), namespaceMs: median(ns), namespacePods: to - from,
 };
 if (process.send !== undefined) process.send(result);
 else console.log(result);

@@ -26,11 +26,9 @@ export interface ApiResponse {
   headers?: Record<string, string>;
   /**
    * The body in pieces, for large lists: a server writes them as they are produced, with the
-   * event loop free in between; `body` is then their concatenation, made on demand. Byte pieces
-   * are UTF-8, and may be chunks of a pool that the server gives back once written
-   * (releaseChunk in list-chunks.ts).
+   * event loop free in between; `body` is then their concatenation, made on demand.
    */
-  pieces?: () => Iterable<string | Uint8Array>;
+  pieces?: () => Iterable<string>;
   /**
    * Every piece is ASCII, so a server may write it one byte per character (latin1) instead of
    * measuring and encoding it as UTF-8.
@@ -38,34 +36,18 @@ export interface ApiResponse {
   piecesAscii?: boolean;
 }
 
-/** Pieces of a body as one string (byte pieces are UTF-8, and may split a character). */
-export function joinPieces(pieces: Iterable<string | Uint8Array>): string {
-  let out = '';
-  let bytes: Uint8Array[] = [];
-  const flush = (): void => {
-    if (bytes.length > 0) out += Buffer.concat(bytes).toString('utf8');
-    bytes = [];
-  };
-  for (const p of pieces) {
-    if (typeof p !== 'string') bytes.push(p);
-    else {
-      flush();
-      out += p;
-    }
-  }
-  flush();
-  return out;
-}
-
 /** A JSON response written piece by piece (see ApiResponse.pieces). */
-export function piecewiseJsonResponse(status: number, pieces: () => Iterable<string | Uint8Array>): ApiResponse {
+export function piecewiseJsonResponse(status: number, pieces: () => Iterable<string>): ApiResponse {
   let joined: string | undefined;
   return {
     status,
     contentType: 'application/json',
     pieces,
     get body(): string {
-      joined ??= joinPieces(pieces());
+      if (joined === undefined) {
+        joined = '';
+        for (const p of pieces()) joined += p;
+      }
       return joined;
     },
   };

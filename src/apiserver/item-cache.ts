@@ -14,19 +14,25 @@
  * Items are never changed once made (a new version makes a new item), so a list can hold the
  * items of one moment while it is written; and once a pod has an item, refresh() makes the next
  * one right after its node is stored, so that a list finds nearly every item ready instead of
- * encoding the whole cluster again in the turn it starts (see MetricsHandler.refreshPods). A
- * pod's item text is kept as bytes, outside the V8 heap, in a slab shared with the items made in
- * the same batch (item-slab.ts: a node's pods, or a list's misses); node items stay strings.
+ * encoding the whole cluster again in the turn it starts (see MetricsHandler.refreshPods).
  */
 import { formatGoDuration } from '../lib/go-format.ts';
 import { Quantity } from '../lib/quantity.ts';
 import { goQuote, goStringMap, timeJson } from '../api/json.ts';
 import { encodeNodeMetrics, METRICS_GROUP_VERSION, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
+import { flatCopy } from '../storage/flat-copy.ts';
 import type { NodeUsage, PodUsage } from '../storage/types.ts';
 import type { ApiNode, ApiPod, MetricsSource } from './metrics-handler.ts';
-import { itemSlab, SlabBuilder, type ItemSlab, type ItemText } from './item-slab.ts';
 
-export type { ItemText } from './item-slab.ts';
+/** One list item's JSON text around its creationTimestamp value. */
+export interface ItemText {
+  /** From `{"metadata":` up to and including `"creationTimestamp":`. */
+  readonly head: string;
+  /** From after the creationTimestamp value to the item's closing `}`. */
+  readonly tail: string;
+  /** The item's `timestamp`, Unix ms (for the freshness histogram). */
+  readonly timestampMs: number;
+}
 
 function usageOf(cpuNanoCores: number, workingSetBytes: number): Record<string, string> {
   return { cpu: Quantity.fromNanocores(BigInt(cpuNanoCores)).toString(), memory: Quantity.fromBytes(BigInt(workingSetBytes)).toString() };
@@ -72,10 +78,6 @@ function splitItem(body: string, prefix: string, nowMs: number, timestampMs: num
   return { head: `{${body.slice(prefix.length, at)}`, tail: body.slice(at + time.length, -1), timestampMs };
 }
 
-/** A name that is ASCII and needs no JSON escape: written as it is, one byte per character. */
-// eslint-disable-next-line no-control-regex -- control characters are among what must be excluded
-const plainName = /^[^"\\<>&\u0000-\u001f\u007f-\uffff]*$/;
-
 /**
  * The list item of a pod's usage, split around the creationTimestamp value. Written here as text
  * rather than through encodePodMetrics and cut apart: this runs for every pod after each of its
@@ -85,11 +87,9 @@ const plainName = /^[^"\\<>&\u0000-\u001f\u007f-\uffff]*$/;
  * item-cache.test.ts on arbitrary names and labels.
  */
 export function podItemText(pod: ApiPod, u: PodUsage): ItemText {
-  const name = goQuote(pod.name);
-  const namespace = goQuote(pod.namespace);
   let meta = '';
-  if (pod.name !== '') meta = `"name":${name},`;
-  if (pod.namespace !== '') meta += `"namespace":${namespace},`;
+  if (pod.name !== '') meta = `"name":${goQuote(pod.name)},`;
+  if (pod.namespace !== '') meta += `"namespace":${goQuote(pod.namespace)},`;
   let labels = '';
   for (const _ in pod.labels) {
     labels = `,"labels":${goStringMap(pod.labels)}`;
@@ -103,8 +103,7 @@ export function podItemText(pod: ApiPod, u: PodUsage): ItemText {
     tail += `${i === 0 ? '' : ','}{"name":${goQuote(c.name)},"usage":{"cpu":"${Quantity.fromNanocores(BigInt(c.cpuNanoCores)).toString()}","memory":"${Quantity.fromBytes(BigInt(c.workingSetBytes)).toString()}"}}`;
   }
   tail += ']}';
-  const headFromNames = pod.name !== '' && pod.namespace !== '' && plainName.test(pod.name) && plainName.test(pod.namespace);
-  return { head: `{"metadata":{${meta}"creationTimestamp":`, tail, timestampMs: u.timestampMs, headFromNames };
+  return { head: `{"metadata":{${meta}"creationTimestamp":`, tail, timestampMs: u.timestampMs };
 }
 
 /** The list item of a node's usage, split around the creationTimestamp value. */
@@ -112,15 +111,10 @@ export function nodeItemText(node: ApiNode, u: NodeUsage): ItemText {
   return splitItem(encodeNodeMetrics(nodeMetrics(node, u, 0)), nodePrefix, 0, u.timestampMs);
 }
 
-/** The single-object body (`GET …/pods/{name}`) from a pod's item (one with usage). */
+/** The single-object body (`GET …/pods/{name}`) from a pod's item. */
 export function podBody(pod: ApiPod, item: PodItem, timeJsonText: string): string {
-  const head = item.hasHead() ? item.head() : podHead(pod.namespace, pod.name);
-  return `${podPrefix}${head.slice(1)}${timeJsonText}${item.tail()}\n`;
-}
-
-/** The head of a pod item whose names need no escapes (ItemText.headFromNames). */
-export function podHead(namespace: string, name: string): string {
-  return `{"metadata":{"name":"${name}","namespace":"${namespace}","creationTimestamp":`;
+  const head = item.head ?? podHead(pod.namespace, pod.name);
+  return `${podPrefix}${head.slice(1)}${timeJsonText}${item.tail}\n`;
 }
 
 /** The single-object body (`GET …/nodes/{name}`) from a node's item text. */
@@ -129,53 +123,40 @@ export function nodeBody(t: ItemText, timeJsonText: string): string {
 }
 
 /**
- * A pod's cached item, never changed once made: where its bytes are in the slab (item-slab.ts)
- * made with the other items of its batch. On the pod object itself (no WeakMap entry, no lookup).
- * The slab's bounds and timestamp are copied in rather than looked up through the slab: a list
- * reads every item's, in name order, which is a random order of slabs, and each hop is a cache
- * miss in a heap of half a gigabyte (see docs/server.md).
+ * A pod's cached item, never changed once made. 8 bytes per field and about 250 bytes of text per
+ * pod: on the pod object itself (no WeakMap entry, no lookup) and without the head when it can
+ * be rebuilt from the pod's names, because every byte here is kept for every pod of the cluster
+ * (see docs/server.md).
  */
 export class PodItem {
   /** The store's version this item was made from. */
   readonly version: number;
-  /** The bytes of the item's slab; undefined: the pod had no usage. */
-  readonly bytes: Buffer | undefined;
-  /** The item's head is `bytes[start, split)` (empty: written from the pod's names, podHead). */
-  readonly start: number;
-  /** The item's tail is `bytes[split, end)`. */
-  readonly split: number;
-  readonly end: number;
-  /** The item's `timestamp`, Unix ms (0 without usage). */
+  /**
+   * The item's head when the names need escaping; undefined for the usual names, whose head is
+   * `{"metadata":{"name":"NAME","namespace":"NAMESPACE","creationTimestamp":` (podHead).
+   */
+  readonly head: string | undefined;
+  /** From after the creationTimestamp value to the item's closing `}`; undefined: no usage. */
+  readonly tail: string | undefined;
+  /** The item's `timestamp`, Unix ms. */
   readonly timestampMs: number;
-  constructor(version: number, slab: ItemSlab | undefined, index: number) {
+  constructor(version: number, pod: ApiPod, text: ItemText | undefined) {
     this.version = version;
-    this.bytes = slab?.bytes;
-    this.start = slab === undefined ? 0 : slab.bounds[2 * index]!;
-    this.split = slab === undefined ? 0 : slab.bounds[2 * index + 1]!;
-    this.end = slab === undefined ? 0 : slab.bounds[2 * index + 2]!;
-    this.timestampMs = slab === undefined ? 0 : slab.timestampsMs[index]!;
+    // Flat copies: V8 keeps concatenations as trees of pieces (about 290 bytes per pod's tail
+    // instead of 230) until something flattens them for good.
+    this.head = text === undefined || text.head === podHead(pod.namespace, pod.name) ? undefined : flatCopy(text.head);
+    this.tail = text === undefined ? undefined : flatCopy(text.tail);
+    this.timestampMs = text === undefined ? 0 : text.timestampMs;
   }
-  /** Every byte of the item is ASCII (of every item of its slab, in fact). */
+  /** Every character of the item's text is ASCII (a list of such items is written as latin1). */
   ascii(): boolean {
     return true;
-  }
-  /** Whether the item keeps its head (otherwise it is written from the pod's names). */
-  hasHead(): boolean {
-    return this.start !== this.split;
-  }
-  /** The item's head as text ('' when not kept). */
-  head(): string {
-    return this.bytes === undefined ? '' : this.bytes.toString(this.ascii() ? 'latin1' : 'utf8', this.start, this.split);
-  }
-  /** The item's tail as text. */
-  tail(): string {
-    return this.bytes === undefined ? '' : this.bytes.toString(this.ascii() ? 'latin1' : 'utf8', this.split, this.end);
   }
 }
 
 /**
- * An item of a slab with a character beyond ASCII: a class of its own rather than a field, so
- * that a list learns it from the item it holds anyway, without a load from the slab.
+ * An item with a character beyond ASCII (in a name, label or container name): a class of its
+ * own rather than a flag per item, which would cost 8 bytes on every pod for a rare case.
  */
 class WidePodItem extends PodItem {
   override ascii(): boolean {
@@ -183,15 +164,18 @@ class WidePodItem extends PodItem {
   }
 }
 
-/** The item at `index` of `slab` (undefined: no usage) made at the store's `version`. */
-function itemOf(version: number, slab: ItemSlab | undefined, index: number): PodItem {
-  return slab !== undefined && !slab.ascii ? new WidePodItem(version, slab, index) : new PodItem(version, slab, index);
+const beyondAscii = /[\u0080-\uffff]/;
+
+/** The item of `text`, made at the store's `version`. */
+export function podItem(version: number, pod: ApiPod, text: ItemText | undefined): PodItem {
+  return text !== undefined && (beyondAscii.test(text.tail) || beyondAscii.test(text.head)) ? new WidePodItem(version, pod, text) : new PodItem(version, pod, text);
 }
 
-/** The item of `text` (undefined: no usage) made at the store's `version`, in a slab of its own. */
-export function podItem(version: number, _pod: ApiPod, text: ItemText | undefined): PodItem {
-  return itemOf(version, text === undefined ? undefined : itemSlab([text]), 0);
+/** The head of a pod item whose names need no escaping. */
+export function podHead(namespace: string, name: string): string {
+  return `{"metadata":{"name":"${name}","namespace":"${namespace}","creationTimestamp":`;
 }
+
 
 /**
  * Item texts of pods and nodes, cached while the store's version is unchanged: a pod's on the
@@ -210,33 +194,17 @@ export class ItemCache {
 
   /** A pod's item, or undefined when it has no servable usage. */
   pod(pod: ApiPod): PodItem | undefined {
-    return this.pods([pod], 0, 1)[0];
-  }
-
-  /**
-   * The items of `pods[from, to)` (undefined for a pod without servable usage), cached ones as
-   * they are and the others made now, all into one slab.
-   */
-  pods(pods: readonly ApiPod[], from: number, to: number): (PodItem | undefined)[] {
-    const out = new Array<PodItem | undefined>(to - from);
-    const batch = new Batch(out);
-    for (let i = from; i < to; i++) {
-      const pod = pods[i]!;
-      const version = this.source.podVersion?.(pod);
-      const e = pod.item;
-      if (version !== undefined && e !== undefined && e.version === version) {
-        out[i - from] = e.bytes === undefined ? undefined : e;
-        continue;
-      }
+    const version = this.source.podVersion?.(pod);
+    if (version === undefined) {
       const text = this.freshPod(pod);
-      if (version !== undefined) this.podItems = true;
-      if (text === undefined) {
-        if (version !== undefined) pod.item = new PodItem(version, undefined, 0);
-        out[i - from] = undefined;
-      } else batch.add(version === undefined ? undefined : pod, version ?? 0, text, i - from);
+      return text === undefined ? undefined : podItem(0, pod, text);
     }
-    batch.make();
-    return out;
+    let e = pod.item;
+    if (e === undefined || e.version !== version) {
+      pod.item = e = podItem(version, pod, this.freshPod(pod));
+      this.podItems = true;
+    }
+    return e.tail === undefined ? undefined : e;
   }
 
   /** Whether any pod has a cached item: until one has, refresh() has nothing to do. */
@@ -245,20 +213,11 @@ export class ItemCache {
   }
 
   /**
-   * Bring the cached items of these pods up to date now (their node was just stored), those that
-   * have one, into one slab: pods nobody listed or got stay without.
+   * Bring a pod's cached item up to date now (its node was just stored), if it has one: pods
+   * nobody listed or got stay without.
    */
-  refresh(pods: Iterable<ApiPod | undefined>): void {
-    const batch = new Batch();
-    for (const pod of pods) {
-      if (pod?.item === undefined) continue;
-      const version = this.source.podVersion?.(pod);
-      if (version === undefined || version === pod.item.version) continue;
-      const text = this.freshPod(pod);
-      if (text === undefined) pod.item = new PodItem(version, undefined, 0);
-      else batch.add(pod, version, text, -1);
-    }
-    batch.make();
+  refresh(pod: ApiPod): void {
+    if (pod.item !== undefined) this.pod(pod);
   }
 
   /** A node's item text, or undefined when it has no servable usage. */
@@ -284,44 +243,5 @@ export class ItemCache {
   private freshNode(node: ApiNode): ItemText | undefined {
     const u = this.source.nodeUsage(node.name);
     return u === undefined ? undefined : nodeItemText(node, u);
-  }
-}
-
-/** Items being made together, written into slabs of slabChars at most as they come. */
-class Batch {
-  private readonly builder = new SlabBuilder();
-  /** The caller's output array, if any. */
-  private readonly out: (PodItem | undefined)[] | undefined;
-  /** Per item of the slab being built: the pod to keep it on (undefined: for one request only). */
-  private readonly pods: (ApiPod | undefined)[] = [];
-  private readonly versions: number[] = [];
-  /** Per item of the slab being built: its index in `out` (-1: none). */
-  private readonly slots: number[] = [];
-
-  constructor(out?: (PodItem | undefined)[]) {
-    this.out = out;
-  }
-
-  add(pod: ApiPod | undefined, version: number, text: ItemText, slot: number): void {
-    if (!this.builder.fits(text)) this.make();
-    this.builder.add(text);
-    this.pods.push(pod);
-    this.versions.push(version);
-    this.slots.push(slot);
-  }
-
-  /** Make the slab of the items added so far and the items: on their pods, and at their slots of `out`. */
-  make(): void {
-    if (this.builder.count() === 0) return;
-    const slab = this.builder.finish();
-    for (let k = 0; k < this.pods.length; k++) {
-      const item = itemOf(this.versions[k]!, slab, k);
-      const pod = this.pods[k];
-      if (pod !== undefined) pod.item = item;
-      if (this.out !== undefined) this.out[this.slots[k]!] = item;
-    }
-    this.pods.length = 0;
-    this.versions.length = 0;
-    this.slots.length = 0;
   }
 }

@@ -77,7 +77,7 @@ export function render(
   req: ApiRequest,
   object: () => string,
   table: (includeObject: string, version: 'v1' | 'v1beta1') => string,
-  objectPieces?: () => Iterable<string | Uint8Array>,
+  objectPieces?: () => Iterable<string>,
 ): ApiResponse {
   const rep = negotiate(req.accept);
   if (rep.kind === 'object') {

@@ -12,8 +12,7 @@ import { timeJson } from '../api/json.ts';
 import { METRICS_GROUP_VERSION, type NodeMetrics, type PodMetrics } from '../api/metrics.ts';
 import type { NodeUsage, PodUsage } from '../storage/types.ts';
 import { ItemCache, nodeBody, nodeMetrics, podBody, podMetrics, type ItemText, type PodItem } from './item-cache.ts';
-import { ChunkWriter } from './list-chunks.ts';
-import { joinPieces, statusResponse, type ApiRequest, type ApiResponse } from './http.ts';
+import { statusResponse, type ApiRequest, type ApiResponse } from './http.ts';
 import { nodeMetricsTable, podMetricsTable } from './table.ts';
 import { listRequest, readOnlyViolation, render, type ListOptions } from './list-options.ts';
 import { metricsGroup } from './discovery.ts';
@@ -101,16 +100,15 @@ function isSorted(pods: readonly ApiPod[]): boolean {
 
 const nodesGR = { group: metricsGroup, resource: 'nodes' };
 const podsGR = { group: metricsGroup, resource: 'pods' };
-const podListHead = Buffer.from(`{"kind":"PodMetricsList","apiVersion":"${METRICS_GROUP_VERSION}","metadata":{},"items":[`, 'latin1');
+const podListHead = `{"kind":"PodMetricsList","apiVersion":"${METRICS_GROUP_VERSION}","metadata":{},"items":[`;
 const nodeListHead = `{"kind":"NodeMetricsList","apiVersion":"${METRICS_GROUP_VERSION}","metadata":{},"items":[`;
 const listTail = ']}\n';
-const podListTail = Buffer.from(listTail, 'latin1');
-/** The start of a head written from the pod's names (ItemText.headFromNames). */
-const nameHead = Buffer.from('{"metadata":{"name":"', 'latin1');
 
 /** Joins pieces into one string (pretty printing needs the whole text). */
-function joined(pieces: Iterable<string | Uint8Array>): string {
-  return joinPieces(pieces);
+function joined(pieces: Iterable<string>): string {
+  let out = '';
+  for (const p of pieces) out += p;
+  return out;
 }
 
 /** The metrics.k8s.io/v1beta1 resource handlers. */
@@ -243,7 +241,7 @@ export class MetricsHandler {
    */
   refreshPods(pods: Iterable<ApiPod | undefined>): void {
     if (!this.items.hasPodItems()) return;
-    this.items.refresh(pods);
+    for (const pod of pods) if (pod !== undefined) this.items.refresh(pod);
   }
 
   /** Whether refreshPods has work to do (some pod has a cached item). */
@@ -254,61 +252,51 @@ export class MetricsHandler {
   private listPods(req: ApiRequest, namespace: string | undefined, opts: ListOptions): ApiResponse {
     const nowMs = this.options.nowMs();
     const { pods, from, to } = this.selectPods(namespace, opts);
-    const timeText = timeJson(nowMs);
-    const time = Buffer.from(timeText, 'latin1');
+    const time = timeJson(nowMs);
     const observe = (timestampMs: number): void => this.observe(timestampMs, nowMs);
     // The list's items are taken here, in the turn the list is asked for, and never looked up
     // again: items are never changed once made, so every piece, however long the list takes to
     // write and however many nodes are stored meanwhile, comes from the store as it was now.
     // Items were made as their nodes were stored (refreshPods), so this is mostly a version
-    // check per pod; pods without a current item are encoded here, into slabs.
-    const items = this.items.pods(pods, from, to);
+    // check per pod; pods without a current item are encoded here.
+    const items = new Array<PodItem | undefined>(to - from);
     let ascii = true;
-    for (const t of items) if (t !== undefined && !t.ascii()) ascii = false;
-    const pieces = function* (): Generator<Uint8Array> {
-      // Each item's bytes (head, the list's creationTimestamp, tail) are copied from its slab
-      // into 64 KiB chunks; a chunk goes out when the next item does not fit.
-      const w = new ChunkWriter();
-      w.small(podListHead);
+    for (let i = from; i < to; i++) {
+      const t = this.items.pod(pods[i]!);
+      items[i - from] = t;
+      if (t !== undefined && !t.ascii()) ascii = false;
+    }
+    const pieces = function* (): Generator<string> {
+      let piece = podListHead;
       let first = true;
-      // `","namespace":"NS","creationTimestamp":TIME` of the current run of one namespace, for
-      // the heads written from names.
+      // `","namespace":"NS","creationTimestamp":TIME` of the current run of one namespace.
       let namespaceOf: string | undefined;
-      let namespaceAndTime = time;
+      let namespaceAndTime = '';
       for (let i = from; i < to; i++) {
+        const pod = pods[i]!;
         const t = items[i - from];
         if (t === undefined) continue;
-        const pod = pods[i]!;
         observe(t.timestampMs);
-        const slab = t.bytes!;
-        const start = t.start;
-        const split = t.split;
-        const end = t.end;
-        const fromNames = start === split;
-        if (fromNames && pod.namespace !== namespaceOf) {
-          namespaceOf = pod.namespace;
-          namespaceAndTime = Buffer.from(`","namespace":"${namespaceOf}","creationTimestamp":${timeText}`, 'latin1');
-        }
-        const bytes = 1 + end - start + (fromNames ? nameHead.length + pod.name.length + namespaceAndTime.length : time.length);
-        if (w.room() < bytes) {
-          if (w.size() > 0) yield w.take();
-          w.reserve(bytes);
-        }
-        if (!first) w.byte(0x2c);
-        first = false;
-        if (fromNames) {
-          w.small(nameHead);
-          w.latin1(pod.name);
-          w.small(namespaceAndTime);
+        if (t.head === undefined) {
+          if (pod.namespace !== namespaceOf) {
+            namespaceOf = pod.namespace;
+            namespaceAndTime = `","namespace":"${namespaceOf}","creationTimestamp":${time}`;
+          }
+          piece += first ? '{"metadata":{"name":"' : ',{"metadata":{"name":"';
+          piece += pod.name;
+          piece += namespaceAndTime;
         } else {
-          w.copy(slab, start, split);
-          w.small(time);
+          piece += first ? t.head : `,${t.head}`;
+          piece += time;
         }
-        w.copy(slab, split, end);
+        piece += t.tail!;
+        first = false;
+        if (piece.length >= pieceChars) {
+          yield piece;
+          piece = '';
+        }
       }
-      if (w.room() < podListTail.length) yield w.take();
-      w.small(podListTail);
-      yield w.finish();
+      yield piece + listTail;
     };
     const response = render(req, () => joined(pieces()), (io, v) => {
       const out: PodMetrics[] = [];
