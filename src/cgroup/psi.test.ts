@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isKubemeterError } from '../lib/errors.ts';
 import type { PressureLine, PressureSample } from './psi.ts';
 import { parsePressure } from './psi.ts';
+import { createCgroupReader } from './reader.ts';
 
 
 /** What parsePressure makes of `text`, or 'error' when it refuses it (always with a KubemeterError). */
@@ -102,4 +106,35 @@ test('kernel-printed text (the native fast path) agrees with the plain rules, nu
     }),
     { numRuns: 1000 },
   );
+});
+
+test('the v2 reader gives an unchanged pressure file the sample it parsed before, and parses any change', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemeter-psi-reuse-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cg = join(dir, 'pod');
+  mkdirSync(cg);
+  writeFileSync(join(cg, 'cpu.stat'), 'usage_usec 5\n');
+  const idle = 'some avg10=0.00 avg60=0.00 avg300=0.00 total=7\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=3\n';
+  for (const f of ['cpu.pressure', 'io.pressure']) writeFileSync(join(cg, f), idle);
+  const reader = createCgroupReader({ version: 'v2', hybrid: false, controllers: {}, unified: { dir, root: '/' } });
+  t.after(() => reader.close?.());
+  const first = reader.readStats('/pod', { pressure: true }).pressure!;
+  assert.deepEqual(first.cpu, parsePressure(idle, 'p'));
+  const again = reader.readStats('/pod', { pressure: true }).pressure!;
+  assert.equal(again.cpu, first.cpu, 'the same text: the same sample');
+  assert.notEqual(again.cpu, again.io, 'per file, not per text');
+  // Replaced (a new inode: the reader opens it afresh) with other values, then garbage, then the first text again.
+  const busy = idle.replace('total=7', 'total=8');
+  writeFileSync(join(cg, 'cpu.pressure.new'), busy);
+  renameSync(join(cg, 'cpu.pressure.new'), join(cg, 'cpu.pressure'));
+  const changed = reader.readStats('/pod', { pressure: true });
+  assert.equal(changed.pressure!.cpu!.some.totalMicroseconds, 8n);
+  writeFileSync(join(cg, 'cpu.pressure.new'), 'some avg10=x\n');
+  renameSync(join(cg, 'cpu.pressure.new'), join(cg, 'cpu.pressure'));
+  const broken = reader.readStats('/pod', { pressure: true });
+  assert.equal(broken.pressure!.cpu, undefined);
+  assert.equal(broken.pressureErrors?.length, 1);
+  writeFileSync(join(cg, 'cpu.pressure.new'), idle);
+  renameSync(join(cg, 'cpu.pressure.new'), join(cg, 'cpu.pressure'));
+  assert.deepEqual(reader.readStats('/pod', { pressure: true }).pressure!.cpu, parsePressure(idle, 'p'));
 });

@@ -132,9 +132,12 @@ function parseLine(bytes: Uint8Array, lineStart: number, start: number, end: num
  */
 const kernelPressure = /^some avg10=(\d{1,13}\.\d\d) avg60=(\d{1,13}\.\d\d) avg300=(\d{1,13}\.\d\d) total=(\d{1,15})\n(?:full avg10=(\d{1,13}\.\d\d) avg60=(\d{1,13}\.\d\d) avg300=(\d{1,13}\.\d\d) total=(\d{1,15})\n)?$/;
 
-/** parsePressure over `bytes[start, end)`; errors name `named(dir, file)`. */
-export function parsePressureBytes(bytes: Uint8Array, start: number, end: number, dir: string, file: string): PressureSample {
-  const m = kernelPressure.exec(latin1(bytes, start, end));
+/**
+ * parsePressure over `bytes[start, end)`; errors name `named(dir, file)`. `text`, when the caller
+ * has it already, is the latin1 text of those bytes.
+ */
+export function parsePressureBytes(bytes: Uint8Array, start: number, end: number, dir: string, file: string, text: string = latin1(bytes, start, end)): PressureSample {
+  const m = kernelPressure.exec(text);
   if (m !== null) {
     const some: PressureLine = { avg10: Number(m[1]), avg60: Number(m[2]), avg300: Number(m[3]), totalMicroseconds: BigInt(m[4]!) };
     const full: PressureLine = m[5] === undefined ? zeroLine() : { avg10: Number(m[5]), avg60: Number(m[6]), avg300: Number(m[7]), totalMicroseconds: BigInt(m[8]!) };

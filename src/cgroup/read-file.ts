@@ -165,6 +165,14 @@ export class FileGroup {
   readonly dir: string;
   /** The pass this group was last read in. */
   pass: number;
+  /**
+   * Per slot, the text a reader last parsed from that file and what it made of it, for files
+   * that often read the same from one pass to the next (see the v2 reader's pressure files).
+   * Dropped with the group, i.e. with its cgroup.
+   */
+  readonly lastText: (string | undefined)[] = [];
+  /** What the reader made of `lastText` in the same slot. */
+  readonly lastValue: unknown[] = [];
   private readonly fds: number[] = [];
   private readonly cache: OpenFileCache;
 

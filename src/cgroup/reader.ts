@@ -6,6 +6,7 @@
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
 import type { CgroupMounts, HierarchyMount } from './mounts.ts';
 import { cgroupDir } from './mounts.ts';
+import { latin1 } from './bytes.ts';
 import { parsePidsBytes } from './parse.ts';
 import type { CgroupPressure, PressureSample } from './psi.ts';
 import { parsePressureBytes } from './psi.ts';
@@ -177,11 +178,25 @@ class V2Reader implements CgroupReader {
     return this.files.group(this.mount, name, cgroupDir);
   }
 
-  /** One pressure file; a broken one is undefined and its error added to `stats.pressureErrors`. */
+  /**
+   * One pressure file; a broken one is undefined and its error added to `stats.pressureErrors`.
+   * A file that reads exactly as in the last pass gives the same (never modified) sample again
+   * without parsing it: an idle cgroup's pressure files do not change (averages 0.00, totals
+   * standing still), and without V8's optimizing compilers the match, its eight numbers and the
+   * sample's objects cost ~1.5 µs per file and ~0.3 KiB of garbage, ~1,300 files per pass. The
+   * price is the last text of each file (~0.1 KiB) kept with its cgroup's open files.
+   */
   private pressure(g: FileGroup, slot: number, file: string, stats: CgroupStats): PressureSample | undefined {
     try {
       const n = g.readBytes(slot, file);
-      return n < 0 ? undefined : parsePressureBytes(g.bytes(), 0, n, g.dir, file);
+      if (n < 0) return undefined;
+      const bytes = g.bytes();
+      const text = latin1(bytes, 0, n);
+      if (text === g.lastText[slot]) return g.lastValue[slot] as PressureSample;
+      const sample = parsePressureBytes(bytes, 0, n, g.dir, file, text);
+      g.lastText[slot] = text;
+      g.lastValue[slot] = sample;
+      return sample;
     } catch (e) {
       (stats.pressureErrors ??= []).push(e instanceof KubemeterError ? e : new KubemeterError(ErrorCode.InvalidFile, `${g.dir}/${file}: ${(e as Error).message}`, { cause: e, source: `${g.dir}/${file}` }));
       return undefined;
