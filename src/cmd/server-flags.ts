@@ -77,7 +77,7 @@ export const serverFlags: FlagSpec[] = [
   { name: 'nodes-file', kind: 'string', help: 'Scrape the nodes listed in this YAML or JSON file ({name, address, port?, labels?, capacity?, allocatable?}) instead of asking a Kubernetes API; re-read when it changes.' },
   { name: 'kubelet-endpoint', kind: 'string', defaultText: 'resource', help: 'Kubelet endpoint to scrape: resource (/metrics/resource) or summary (/stats/summary?only_cpu_and_memory=true).' },
   { name: 'kubelet-max-concurrent-requests', kind: 'int', defaultText: '256', help: 'Most kubelet requests in flight at once (fewer while the metrics API is in use and the event loop is slow).' },
-  { name: 'kubelet-max-idle-connections', kind: 'int', defaultText: '10000', help: 'Most kubelet connections kept open between scrapes (each saves a TLS handshake, about 1 ms of CPU, per scrape and holds about 75 KiB of memory); beyond, a connection is closed after its response. 0 keeps none.' },
+  { name: 'kubelet-max-idle-connections', kind: 'int', defaultText: '10000', help: 'Most kubelet connections kept open between scrapes (each saves a TLS handshake, about 1 ms of CPU, per scrape and holds about 35 KiB of memory); beyond, a connection is closed after its response. 0 keeps none.' },
   { name: 'v', short: 'v', kind: 'int', defaultText: '0', help: 'Log verbosity: 0 info, 2 and above adds debug messages.' },
   { name: 'logging-format', kind: 'string', defaultText: 'text', help: 'Log format: text or json.' },
   { name: 'help', short: 'h', kind: 'bool', help: 'help for server' },

@@ -39,9 +39,8 @@ export interface KubeletClientOptions {
   /**
    * Most kubelet connections kept open between scrapes, idle or in use (default 10,000; 0 closes
    * every connection after its response). Each saves a TLS handshake per scrape (about 1 ms of CPU,
-   * on both sides) and holds about 50 KiB of memory (OpenSSL's state of the connection, its TLS
-   * read buffers, sized by reads of at most 16 KiB: see tls-over-reads.ts, and about 6 KiB of JS
-   * objects). The default keeps every kubelet of a 10,000-node cluster: bounding it to 2,000 there
+   * on both sides) and holds about 35 KiB of memory (OpenSSL's state of the connection, about
+   * 23 KiB; a 4 KiB TLS read buffer, see tls-over-reads.ts; about 6 KiB of JS objects). The default keeps every kubelet of a 10,000-node cluster: bounding it to 2,000 there
    * kept the RSS lower but put the server (and the kubelets' handshakes) back at the edge of the
    * cycle, with nodes left unscraped.
    */
@@ -123,9 +122,9 @@ export class KubeletClient {
     // containers): 0.57 ms of client CPU per scrape on a kept connection against 1.45 ms on a new
     // one with a resumed session; at 10,000 nodes with every connection kept, 472 µs of server CPU
     // per node per cycle instead of 1,524 µs. The price is memory, hence the bound: about 6 KiB of
-    // JS heap and 45 KiB native per idle TLS connection (OpenSSL's state, ~23 KiB of it, and the
-    // TLS layer's read buffers: tls-over-reads.ts keeps those at ~20 KiB where a socket wrapped
-    // directly holds 64 KiB). Beyond the bound connections are closed after their response and the
+    // JS heap and 30 KiB native per idle TLS connection (OpenSSL's state, ~23 KiB of it, and the
+    // TLS layer's read buffer: tls-over-reads.ts keeps it at 4 KiB where a socket wrapped directly
+    // holds 64 KiB). Beyond the bound connections are closed after their response and the
     // kubelet's TLS session is resumed, which skips the certificate chain (its verification
     // happened on the full handshake that issued the session).
     // One secure context for every connection: without it node:tls builds (and parses the CA
@@ -275,7 +274,7 @@ export class KubeletClient {
   private connect(key: string, isHttps: boolean, host: string, port: number): KubeletConnection {
     const cached = isHttps ? this.sessions.get(key) : undefined;
     const session = cached?.session;
-    // TLS over bounded reads: a kept connection then holds no 64 KiB read buffer (see tls-over-reads.ts).
+    // TLS over bounded reads in pieces: a kept connection then holds a 4 KiB TLS read buffer, not 64 KiB (see tls-over-reads.ts).
     const socket = isHttps
       ? connectTlsOverReads({
         host,

@@ -1,7 +1,7 @@
 /**
- * TLS client connections whose encrypted input reaches OpenSSL in reads of at most
- * `maxReadBytes`, so that a connection kept open between scrapes does not hold a 64 KiB read
- * buffer for its whole life.
+ * TLS client connections whose encrypted input is read in reads of at most `maxReadBytes` and
+ * reaches OpenSSL in pieces of at most `maxPieceBytes`, so that a connection kept open between
+ * scrapes holds a 4 KiB TLS read buffer for its whole life instead of 64 KiB.
  *
  * When node:tls wraps a TCP socket directly, libuv reads into the TLS layer's input buffer with
  * its suggested size of 64 KiB, and that buffer (a ring of which Node frees only the spare
@@ -34,7 +34,7 @@
 import { Socket } from 'node:net';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
-/** Largest read handed to TLS, bytes: one full TLS record (16 KiB of plaintext) in most reads. */
+/** Largest read from the TCP socket, bytes: one full TLS record (16 KiB of plaintext) in most reads, handed to TLS in pieces. */
 export const defaultMaxReadBytes = 16 * 1024;
 
 /**
