@@ -4,9 +4,9 @@
  */
 import type { BigIntStatsFs } from 'node:fs';
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
-// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
-// fs/promises, readline and stream modules the agent does not use.
-const { statfs } = process.getBuiltinModule('node:fs');
+import { nodeFs } from '../lib/node-fs.ts';
+
+const { statfs } = nodeFs;
 
 /** Capacity of one filesystem, bytes and inode counts. */
 export interface FsUsage {

@@ -7,9 +7,9 @@ import { ErrorCode, KubemeterError, quoteInput } from '../lib/errors.ts';
 import { isSpace, latin1, textBytes } from './bytes.ts';
 import { parseUint64, uint64At } from './parse.ts';
 import { readRequiredFile, readSmallFile, readSmallFileBytes, sharedBytes } from './read-file.ts';
-// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
-// fs/promises, readline and stream modules the agent does not use.
-const { readdirSync } = process.getBuiltinModule('node:fs');
+import { nodeFs } from '../lib/node-fs.ts';
+
+const { readdirSync } = nodeFs;
 
 function bad(source: string, what: string, text: string): KubemeterError {
   return new KubemeterError(ErrorCode.InvalidFile, `${source}: ${what}, got ${quoteInput(text)}`, { source });

@@ -7,9 +7,9 @@
  * pass budget. Callers must not hold on to the buffer across calls (strings are copied out).
  */
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
-// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
-// fs/promises, readline and stream modules the agent does not use.
-const { closeSync, fstatSync, openSync, readSync, readvSync, statfsSync } = process.getBuiltinModule('node:fs');
+import { nodeFs } from '../lib/node-fs.ts';
+
+const { closeSync, fstatSync, openSync, readSync, readvSync, statfsSync } = nodeFs;
 
 /** Largest file read (bytes): a cgroup.procs of a busy root cgroup fits easily; more is hostile. */
 export const maxFileBytes = 4 * 1024 * 1024;

@@ -15,9 +15,9 @@ import { isAbsent, isCgroupFs, OpenFileCache } from './read-file.ts';
 import type { CgroupStats } from './stats.ts';
 import { readV1Stats, v1Slot } from './v1.ts';
 import { readV2Stats, v2Slot } from './v2.ts';
-// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
-// fs/promises, readline and stream modules the agent does not use.
-const { readdirSync, statSync } = process.getBuiltinModule('node:fs');
+import { nodeFs } from '../lib/node-fs.ts';
+
+const { readdirSync, statSync } = nodeFs;
 
 /** Reads cgroups of one host, whatever its cgroup version. */
 export interface CgroupReader {

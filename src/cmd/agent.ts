@@ -35,9 +35,9 @@ import type { FlagSpec, ParsedFlags } from '../lib/flags.ts';
 import { parseGoDuration } from '../lib/go-format.ts';
 import type { LogLevel } from '../lib/log.ts';
 import { createLogger } from '../lib/log.ts';
-// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
-// fs/promises, readline and stream modules the agent does not use.
-const { existsSync } = process.getBuiltinModule('node:fs');
+import { nodeFs } from '../lib/node-fs.ts';
+
+const { existsSync } = nodeFs;
 
 /** Everything `kubemeter agent` is configured with. */
 export interface AgentFlags {

@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import type { Clock } from '../../lib/clock.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { ErrorCode, KubemeterError } from '../../lib/errors.ts';
-// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
-// fs/promises, readline and stream modules the agent does not use.
-const { lstat, readdir } = process.getBuiltinModule('node:fs');
+import { nodeFs } from '../../lib/node-fs.ts';
+
+const { lstat, readdir } = nodeFs;
 
 /** Bytes and inodes a tree uses. */
 export interface DiskUsage {

@@ -10,9 +10,9 @@ import { ErrorCode, KubemeterError } from '../../lib/errors.ts';
 import type * as CriModule from './cri.ts';
 import type { CriIdentityOptions, CriStorage, ImageFsInfo, RuntimeFsUsage } from './cri.ts';
 import type { IdentityProvider, IdentitySnapshot } from './types.ts';
-// Not an ES import: building the node:fs module namespace reads fs.promises, which loads
-// fs/promises, readline and stream modules the agent does not use.
-const { existsSync } = process.getBuiltinModule('node:fs');
+import { nodeFs } from '../../lib/node-fs.ts';
+
+const { existsSync } = nodeFs;
 
 /** The socket path of `--container-runtime-endpoint` (`unix:///x`, `unix:/x` or `/x`); throws InvalidFlag for anything else. */
 export function criSocketPath(endpoint: string): string {
