@@ -86,7 +86,8 @@ test('kubemeter server serves every healthy node of a simulated cluster with fau
     const names = new Set((r.json as NodeList).items.map((i) => i.metadata.name));
     return healthy.every((n) => names.has(n)) ? (r.json as NodeList) : undefined;
   });
-  for (const item of served.items) assert.match(item.usage.memory, /^\d+Ki$/);
+  // Memory in bytes as a binary-SI quantity: the largest exact suffix (4427264Ki is 4323Mi).
+  for (const item of served.items) assert.match(item.usage.memory, /^\d+(?:Ki|Mi|Gi|Ti)?$/);
   const names = served.items.map((i) => i.metadata.name);
   for (const n of unscrapable) assert.ok(!names.includes(n), `${n} (${nodes.find((x) => x.name === n)?.labels[faultLabel]}) is not served`);
   const pods = await get('/apis/metrics.k8s.io/v1beta1/pods');
