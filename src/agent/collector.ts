@@ -21,7 +21,7 @@ import type { PodContext } from './collect-pods.ts';
 import { collectKubePod } from './collect-pods.ts';
 import { collectUnitPod, stableUid } from './collect-standalone.ts';
 import type { StandaloneUnit } from './discover.ts';
-import { discoverKubepods, discoverStandalone } from './discover.ts';
+import { discoverKubepods, discoverStandalone, KubepodsCache } from './discover.ts';
 import type { ErrorKind } from './error-kinds.ts';
 import { ErrorKind as Kind } from './error-kinds.ts';
 import type { EngineContainer } from './identity/engine.ts';
@@ -93,6 +93,8 @@ export class Collector {
   private readonly created = new Map<string, number>();
   private readonly uids = new Map<string, string>();
   private readonly sandboxVerdicts = new Map<string, boolean>();
+  /** What the last walk of the kubepods tree found, reused for directories that list the same names. */
+  private readonly kubepods = new KubepodsCache();
   private bootTimeMs: number | undefined;
   private readonly system: SystemContainerResolver;
   /** Whether pressure is read, decided at the first pass. */
@@ -218,7 +220,7 @@ export class Collector {
     let tree: ReturnType<typeof discoverKubepods> = { driver: 'cgroupfs', podsPath: undefined, pods: [] };
     let units: StandaloneUnit[] = [];
     try {
-      tree = discoverKubepods(reader, { cgroupRoot: this.o.cgroupRoot, driver: this.o.driver });
+      tree = discoverKubepods(reader, { cgroupRoot: this.o.cgroupRoot, driver: this.o.driver, cache: this.kubepods });
       if (this.o.standalone) units = discoverStandalone(reader, { skip: new Set(tree.podsPath === undefined ? [] : [tree.podsPath]) });
     } catch (e) {
       this.count(Kind.Discovery, 'cgroup tree', e);

@@ -40,39 +40,124 @@ export function detectDriver(reader: CgroupReader, cgroupRoot: string): CgroupDr
   return undefined;
 }
 
-/** Walk the kubepods tree under `cgroupRoot`. */
-export function discoverKubepods(reader: CgroupReader, options: { cgroupRoot: string; driver: CgroupDriver | 'auto' }): KubepodsTree {
+/** A listed directory and what the walk made of its names (kept while the reader gives back the same array). */
+interface Derived<T> {
+  names: readonly string[];
+  pass: number;
+  value: T;
+}
+
+/** A child of the pods root or of a QoS directory: a pod (its uid), or a QoS directory (uid undefined). */
+interface WalkChild {
+  uid: string | undefined;
+  path: string;
+}
+
+/**
+ * What discoverKubepods made of each directory in the last walk, reused for a directory whose
+ * listing the reader gives back unchanged (the same array, see CgroupReader.listNames): the pods'
+ * and containers' names are not parsed again (two regular expressions and a few strings per
+ * name) and their paths are the same strings as in the last pass, whose hashes the maps keyed by
+ * cgroup path (readings, open files, creation times) have already computed. Any change in a
+ * directory's names, a new or removed container among them, is seen in the same pass as without
+ * it. Directories not walked in a pass are dropped at its end. The pods and containers it returns
+ * are shared between passes: never modify them.
+ */
+export class KubepodsCache {
+  /** Per pods root or QoS directory path. */
+  readonly parents = new Map<string, Derived<WalkChild[]>>();
+  /** Per pod cgroup path. */
+  readonly pods = new Map<string, Derived<PodCgroup>>();
+  /** The walk in progress (entries of other walks are dropped at its end). */
+  pass = 0;
+
+  /** End a walk: drop the directories it did not list. */
+  endWalk(): void {
+    const pass = this.pass;
+    this.parents.forEach((d, path) => {
+      if (d.pass !== pass) this.parents.delete(path);
+    });
+    this.pods.forEach((d, path) => {
+      if (d.pass !== pass) this.pods.delete(path);
+    });
+    this.pass++;
+  }
+}
+
+/** The pods and QoS directories among `names` (children of `parent`). */
+function walkChildren(parent: string, names: readonly string[], qos: ReadonlySet<string> | undefined): WalkChild[] {
+  const out: WalkChild[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const child = names[i]!;
+    const uid = podUidFromCgroupName(child);
+    if (uid !== undefined) out.push({ uid, path: join(parent, child) });
+    else if (qos !== undefined && qos.has(child)) out.push({ uid: undefined, path: join(parent, child) });
+  }
+  return out;
+}
+
+/** The pod cgroup at `path` whose directory lists `names`. */
+function podCgroup(uid: string, path: string, names: readonly string[]): PodCgroup {
+  const containers: ContainerCgroup[] = [];
+  for (let k = 0; k < names.length; k++) {
+    const c = names[k]!;
+    const parsed = containerFromCgroupName(c);
+    if (parsed !== undefined) containers.push({ id: parsed.id, runtime: parsed.runtime, path: join(path, c) });
+  }
+  return { uid, path, containers };
+}
+
+/** Walk the kubepods tree under `cgroupRoot`; with `cache`, what the last walk made of unchanged directories is reused (see KubepodsCache). */
+export function discoverKubepods(reader: CgroupReader, options: { cgroupRoot: string; driver: CgroupDriver | 'auto'; cache?: KubepodsCache }): KubepodsTree {
   const driver = options.driver === 'auto' ? (detectDriver(reader, options.cgroupRoot) ?? 'cgroupfs') : options.driver;
   const podsPath = podsCgroupPath(options.cgroupRoot, driver);
-  if (!reader.exists(podsPath)) return { driver, podsPath: undefined, pods: [] };
+  const cache = options.cache;
+  if (!reader.exists(podsPath)) {
+    cache?.endWalk();
+    return { driver, podsPath: undefined, pods: [] };
+  }
   const pods: PodCgroup[] = [];
   const qos = new Set(qosDirNames(driver, podsPath));
   // Pods, QoS classes and containers are recognised by names no cgroup interface file has, so
   // the cheaper listing of every entry serves where the reader has one.
-  const list = (name: string): string[] => (reader.listNames === undefined ? reader.listChildren(name) : reader.listNames(name));
+  const list = (name: string): readonly string[] => (reader.listNames === undefined ? reader.listChildren(name) : reader.listNames(name));
+  const pass = cache?.pass ?? 0;
   const visit = (parent: string, allowQos: boolean): void => {
     // Indexed loops: without V8's optimizing compilers (the agent's default) for…of allocates an
     // iterator and a result object per element, for each of the pass's ~450 names.
-    const children = list(parent);
+    const names = list(parent);
+    let children: WalkChild[];
+    const known = cache?.parents.get(parent);
+    if (known !== undefined && known.names === names) {
+      known.pass = pass;
+      children = known.value;
+    } else {
+      children = walkChildren(parent, names, allowQos ? qos : undefined);
+      cache?.parents.set(parent, { names, pass, value: children });
+    }
     for (let i = 0; i < children.length; i++) {
       const child = children[i]!;
-      const uid = podUidFromCgroupName(child);
-      if (uid !== undefined) {
-        const path = join(parent, child);
-        const containers: ContainerCgroup[] = [];
-        const names = list(path);
-        for (let k = 0; k < names.length; k++) {
-          const c = names[k]!;
-          const parsed = containerFromCgroupName(c);
-          if (parsed !== undefined) containers.push({ ...parsed, path: join(path, c) });
-        }
-        pods.push({ uid, path, containers });
-      } else if (allowQos && qos.has(child)) {
-        visit(join(parent, child), false);
+      if (child.uid === undefined) {
+        visit(child.path, false);
+        continue;
       }
+      const podNames = list(child.path);
+      const last = cache?.pods.get(child.path);
+      if (last !== undefined && last.names === podNames) {
+        last.pass = pass;
+        pods.push(last.value);
+        continue;
+      }
+      const pod = podCgroup(child.uid, child.path, podNames);
+      cache?.pods.set(child.path, { names: podNames, pass, value: pod });
+      pods.push(pod);
     }
   };
-  visit(podsPath, true);
+  try {
+    visit(podsPath, true);
+  } finally {
+    cache?.endWalk();
+  }
   return { driver, podsPath, pods };
 }
 

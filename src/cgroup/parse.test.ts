@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isKubemeterError } from '../lib/errors.ts';
-import { isUnlimited, maxUint64, parseFlatKeyed, parsePids, parseUint64 } from './parse.ts';
+import { v2MemoryStat } from '../../test/support/cgroup-fixture.ts';
+import { flatKeys, isUnlimited, kernelOrderPattern, maxUint64, parseFlatKeyed, parseFlatKeyedBytes, parsePids, parseUint64 } from './parse.ts';
 
 test('parseUint64 follows the fscommon rules', () => {
   assert.equal(parseUint64('205646103363\n', 'f'), 205646103363n);
@@ -133,4 +134,80 @@ test('kernel-shaped flat keyed text (the native fast path) agrees with the plain
     }),
     { numRuns: 1000 },
   );
+});
+
+/** parseFlatKeyedBytes with the kernel-order pattern for `wanted` (in that order), as a map of the keys found. */
+function parseKernelOrder(text: string, wanted: readonly string[]): Map<string, bigint> {
+  const keys = flatKeys(wanted, { kernelOrder: true });
+  const values: (bigint | undefined)[] = [];
+  parseFlatKeyedBytes(Buffer.from(text, 'latin1'), 0, text.length, keys, values, 'f', '');
+  const out = new Map<string, bigint>();
+  wanted.forEach((k, i) => {
+    const v = values[i];
+    if (v !== undefined) out.set(k, v);
+  });
+  return out;
+}
+
+test('the kernel-order pattern matches text as the kernel prints it, and nothing with a key missing, repeated or out of order', () => {
+  const wanted = ['anon', 'file', 'inactive_file', 'pgfault', 'pgmajfault'];
+  const pattern = kernelOrderPattern(wanted)!;
+  const kernel = v2MemoryStat({ usageBytes: 5000n, inactiveFileBytes: 300n, rssBytes: 4000n, pageFaults: 12n, majorPageFaults: 3n });
+  assert.deepEqual(pattern.exec(kernel)?.slice(1), ['4000', '1000', '300', '12', '3']);
+  assert.ok(pattern.test(kernel.slice(0, -1)), 'the last newline may be missing');
+  assert.equal(pattern.exec(kernel.replace('inactive_file 300\n', '')), null);
+  assert.equal(pattern.exec(kernel + 'anon 1\n'), null);
+  assert.equal(pattern.exec(kernel.replace('anon 4000\nfile 1000\n', 'file 1000\nanon 4000\n')), null);
+  assert.equal(pattern.exec(kernel.replace('anon 4000', 'anon max')), null);
+  assert.equal(pattern.exec(kernel.replace('kernel 0', 'kernel')), null);
+  assert.equal(pattern.exec(kernel + '\n'), null, 'an empty line is left to the general path');
+  assert.equal(pattern.exec(kernel.replace('anon 4000', 'anon 12345678901234567890')), null, 'twenty digits may exceed 2^64');
+  assert.equal(pattern.exec('anon 1\nfile 2\ninactive_file 3\npgfault 4\npgmajfault 5'), null, 'a wanted key on an unterminated last line is left to the general path');
+  assert.equal(parseKernelOrder('anon 1\nfile 2\ninactive_file 3\npgfault 4\npgmajfault 5', wanted).get('pgmajfault'), 5n);
+  assert.equal(kernelOrderPattern(['a', 'a']), undefined);
+  assert.equal(kernelOrderPattern(['Anon']), undefined);
+  assert.equal(kernelOrderPattern([]), undefined);
+  // The values, and every error, are those of the general path.
+  assert.deepEqual([...parseKernelOrder(kernel, wanted)], [['anon', 4000n], ['file', 1000n], ['inactive_file', 300n], ['pgfault', 12n], ['pgmajfault', 3n]]);
+  assert.throws(() => parseKernelOrder(kernel.replace('kernel 0', '\u0000kernel 0'), wanted), /expected "key value" lines/);
+  assert.throws(() => parseKernelOrder(kernel.replace('pgfault 12', 'pgfault 12x'), wanted), /key pgfault/);
+});
+
+test('parsing with the kernel-order pattern agrees with the plain rules, on kernel-ordered and arbitrary text', () => {
+  const wanted = ['anon', 'file', 'inactive_file', 'pgfault'];
+  const value = fc.oneof(
+    { weight: 8, arbitrary: fc.bigInt({ min: 0n, max: 10n ** 19n - 1n }).map(String) },
+    { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: maxUint64 * 2n }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom('max', '-1', '0x1', '1 2', '7\r', '5x', '', ' 3', '0012') },
+  );
+  const other = fc.oneof(
+    { weight: 12, arbitrary: fc.tuple(fc.constantFrom('active_file', 'pgmajfault', 'file_dirty', 'anon_thp', 'x', 'filex'), value).map(([k, v]) => `${k} ${v}`) },
+    { weight: 1, arbitrary: fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 10 }) },
+  );
+  // Mostly each wanted key once in the kernel's order between other lines (the pattern's case),
+  // sometimes one dropped, doubled or moved.
+  const text = fc
+    .tuple(fc.array(fc.tuple(fc.array(other, { maxLength: 3 }), value), { minLength: wanted.length, maxLength: wanted.length }), fc.array(other, { maxLength: 3 }), fc.nat(40), fc.nat(40), fc.boolean())
+    .map(([parts, tail, drop, swap, newline]) => {
+      const lines: string[] = [];
+      parts.forEach(([before, v], i) => {
+        lines.push(...before);
+        if (drop !== i) lines.push(`${wanted[i]!} ${v}`);
+        if (drop === i + 10) lines.push(`${wanted[i]!} ${v}`);
+      });
+      lines.push(...tail);
+      if (swap + 1 < lines.length) [lines[swap], lines[swap + 1]] = [lines[swap + 1]!, lines[swap]!];
+      return lines.join('\n') + (newline ? '\n' : '');
+    });
+  const pattern = kernelOrderPattern(wanted)!;
+  let matched = 0;
+  fc.assert(
+    fc.property(text, (t) => {
+      if (pattern.test(t)) matched++;
+      assert.deepEqual(outcome(() => parseKernelOrder(t, wanted)), oracle.flat(t, wanted));
+    }),
+    { numRuns: 2000 },
+  );
+  // Both paths are exercised (about one text in seven is as the kernel prints it).
+  assert.ok(matched > 100 && matched < 1900, `${matched} of 2000 texts matched the pattern`);
 });

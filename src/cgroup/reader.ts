@@ -36,9 +36,11 @@ export interface CgroupReader {
    * Basenames of every entry of the cgroup's directory, child cgroups and interface files alike,
    * sorted; empty when the cgroup does not exist. For callers that pick children by names no
    * interface file has (`pod<uid>`, container ids): without a file type per entry the listing
-   * costs a third less, and the kubepods walk lists ~110 directories every pass.
+   * costs a third less, and the kubepods walk lists ~110 directories every pass. While the
+   * directory lists the same names as at the last call (in the same pass or the one before),
+   * the same array comes back, so that callers can keep what they made of it: never modify it.
    */
-  listNames?(name: string): string[];
+  listNames?(name: string): readonly string[];
   /** Does the cgroup exist? */
   exists(name: string): boolean;
   /**
@@ -78,10 +80,66 @@ function listDirs(dir: string): string[] {
 
 function listNames(dir: string): string[] {
   try {
-    return readdirSync(dir).sort();
+    return readdirSync(dir);
   } catch (e) {
     if (isAbsent(e)) return [];
     throw new KubemeterError(ErrorCode.InvalidFile, `${dir}: cannot list: ${(e as Error).message}`, { cause: e, source: dir });
+  }
+}
+
+/** One directory's last listing: the names as the kernel gave them, and sorted. */
+interface Listing {
+  raw: string[];
+  sorted: readonly string[];
+  pass: number;
+}
+
+/** Do two listings name the same entries in the same order? */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The last listing of every directory listed by name (CgroupReader.listNames), so that a
+ * directory listing the same names in the same order as in the last pass gives back the same
+ * sorted array. A directory is still read every time: cgroupfs does not change a directory's
+ * modification time when cgroups come and go, so only its names tell. What is saved is the
+ * sort (a copy of the array in V8's sort) and, for callers that keep what they made of an array
+ * (the kubepods walk), parsing every name again and building new path strings, which the maps
+ * keyed by cgroup path would hash afresh each pass. Listings not asked for in a pass are dropped
+ * at its end.
+ */
+class Listings {
+  private readonly last = new Map<string, Listing>();
+  private pass = 0;
+
+  /** The sorted names of `dir`, listed now; `name` keys the cache. */
+  list(name: string, dir: string): readonly string[] {
+    const raw = listNames(dir);
+    const l = this.last.get(name);
+    if (l !== undefined && sameNames(l.raw, raw)) {
+      l.pass = this.pass;
+      return l.sorted;
+    }
+    const sorted = raw.slice().sort();
+    if (l === undefined) this.last.set(name, { raw, sorted, pass: this.pass });
+    else {
+      l.raw = raw;
+      l.sorted = sorted;
+      l.pass = this.pass;
+    }
+    return sorted;
+  }
+
+  /** End a pass: forget directories not listed in it. */
+  endPass(): void {
+    const pass = this.pass;
+    this.last.forEach((l, name) => {
+      if (l.pass !== pass) this.last.delete(name);
+    });
+    this.pass++;
   }
 }
 
@@ -110,6 +168,7 @@ class V1Reader implements CgroupReader {
   private readonly walk: HierarchyMount;
   private readonly mounts: CgroupMounts;
   private readonly files: OpenFileCache;
+  private readonly listings = new Listings();
   constructor(mounts: CgroupMounts, files: OpenFileCache) {
     this.mounts = mounts;
     this.files = files;
@@ -144,8 +203,8 @@ class V1Reader implements CgroupReader {
     return listDirs(cgroupDir(this.walk, name));
   }
 
-  listNames(name: string): string[] {
-    return listNames(cgroupDir(this.walk, name));
+  listNames(name: string): readonly string[] {
+    return this.listings.list(name, cgroupDir(this.walk, name));
   }
 
   exists(name: string): boolean {
@@ -158,6 +217,7 @@ class V1Reader implements CgroupReader {
 
   endPass(): void {
     this.files.endPass();
+    this.listings.endPass();
   }
 
   close(): void {
@@ -169,6 +229,7 @@ class V2Reader implements CgroupReader {
   readonly version = 'v2' as const;
   private readonly mount: HierarchyMount;
   private readonly files: OpenFileCache;
+  private readonly listings = new Listings();
   constructor(mount: HierarchyMount, files: OpenFileCache) {
     this.mount = mount;
     this.files = files;
@@ -239,8 +300,8 @@ class V2Reader implements CgroupReader {
     return listDirs(cgroupDir(this.mount, name));
   }
 
-  listNames(name: string): string[] {
-    return listNames(cgroupDir(this.mount, name));
+  listNames(name: string): readonly string[] {
+    return this.listings.list(name, cgroupDir(this.mount, name));
   }
 
   exists(name: string): boolean {
@@ -253,6 +314,7 @@ class V2Reader implements CgroupReader {
 
   endPass(): void {
     this.files.endPass();
+    this.listings.endPass();
   }
 
   close(): void {

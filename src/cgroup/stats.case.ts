@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ErrorCode, isKubemeterError } from '../lib/errors.ts';
 import type { CgroupMounts } from './mounts.ts';
 import { maxUint64 } from './parse.ts';
@@ -130,6 +130,31 @@ export function runReaderConformance(label: string, impl: ReaderUnderTest): void
         () => reader.readStats(busy.name),
         (e: unknown) => isKubemeterError(e, ErrorCode.InvalidFile) && e.message.includes(impl.cpuFile(dir, busy.name).replace(/\/[^/]+$/, '')),
       );
+    });
+  });
+
+  void test(`${label}: listNames gives back the same sorted array while the directory lists the same names`, () => {
+    withTree([busy, cacheHeavy], (dir, mounts) => {
+      const reader = createCgroupReader(mounts);
+      const pods = '/kubepods/burstable';
+      const first = reader.listNames!(pods);
+      assert.deepEqual(first, ['pod0b2d3f4e-1111-2222-3333-444455556666']);
+      assert.equal(reader.listNames!(pods), first);
+      reader.endPass?.();
+      assert.equal(reader.listNames!(pods), first, 'kept from one pass to the next');
+      // A new child is seen at once, in sorted order, in a new array; so is its removal.
+      const added = join(dirname(impl.cpuFile(dir, pods)), 'pod00000000-0000-0000-0000-000000000000');
+      mkdirSync(added);
+      const grown = reader.listNames!(pods);
+      assert.notEqual(grown, first);
+      assert.deepEqual(grown, ['pod00000000-0000-0000-0000-000000000000', 'pod0b2d3f4e-1111-2222-3333-444455556666']);
+      assert.equal(reader.listNames!(pods), grown);
+      rmdirSync(added);
+      assert.deepEqual(reader.listNames!(pods), ['pod0b2d3f4e-1111-2222-3333-444455556666']);
+      reader.endPass?.();
+      reader.endPass?.();
+      assert.deepEqual(reader.listNames!(pods), ['pod0b2d3f4e-1111-2222-3333-444455556666'], 'listed afresh after a pass without it');
+      assert.deepEqual(reader.listNames!('/kubepods/gone'), []);
     });
   });
 

@@ -24,11 +24,12 @@ export interface V2Files {
 /** Where each v2 file's descriptor is kept in a cgroup's FileGroup. */
 export const v2Slot = { cpuStat: 0, memoryStat: 1, memoryCurrent: 2, memoryMax: 3, swapCurrent: 4, swapMax: 5, cpuPressure: 6, memoryPressure: 7, ioPressure: 8, procs: 9 } as const;
 
-const cpuStatKeys = flatKeys(['usage_usec']);
+// Both in the kernel's order and always printed (see flatKeys).
+const cpuStatKeys = flatKeys(['usage_usec'], { kernelOrder: true });
 
-/** The memory.stat keys v2 needs. */
+/** The memory.stat keys v2 needs, in the order the kernel prints them. */
 export const v2MemoryStatKeys: ReadonlySet<string> = new Set(['anon', 'file', 'inactive_file', 'pgfault', 'pgmajfault']);
-const memoryKeys = flatKeys([...v2MemoryStatKeys]);
+const memoryKeys = flatKeys([...v2MemoryStatKeys], { kernelOrder: true });
 const [anon, file, inactiveFile, pgfault, pgmajfault] = [0, 1, 2, 3, 4] as const;
 
 // Parsed values land here and are copied out before the next cgroup (no array per read).
