@@ -228,7 +228,9 @@ export function parseFlatKeyed(text: string, source: string, wanted: ReadonlySet
 
 /** A pid list (`cgroup.procs`, `tasks`) in `bytes[start, end)`: one decimal pid per line. */
 export function parsePidsBytes(bytes: Uint8Array, start: number, end: number, dir: string, file: string): number[] {
-  const out: number[] = [];
+  // Made with its first pid (most container cgroups have one or a few): an empty array's first
+  // push allocates room for 17, ~60 KiB per pass over 440 cgroups.
+  let out: number[] | undefined;
   let lineStart = start;
   while (lineStart < end) {
     let lineEnd = lineStart;
@@ -249,11 +251,12 @@ export function parsePidsBytes(bytes: Uint8Array, start: number, end: number, di
         pid = Number(line);
         if (line === '' || !Number.isSafeInteger(pid) || pid < 0) throw bad(named(dir, file), 'expected one pid per line', line);
       }
-      out.push(pid);
+      if (out === undefined) out = [pid];
+      else out.push(pid);
     }
     lineStart = lineEnd + 1;
   }
-  return out;
+  return out ?? [];
 }
 
 /** A pid list (`cgroup.procs`, `tasks`): one decimal pid per line. */
