@@ -127,7 +127,15 @@ function preadAll(fd: number, dir: string, file: string): number {
   // (1.2 -> 1.0 µs per kept-open file).
   // Positional: a kernel seq_file read at offset 0 regenerates its content, so a file kept
   // open reads fresh values every time, as an open/read/close would.
-  let used = readvSync(fd, whole, 0);
+  return preadRest(fd, readvSync(fd, whole, 0), dir, file);
+}
+
+/**
+ * Go on reading `fd` after a first read at offset 0 gave `first` bytes: a read shorter than
+ * shortReadBytes is the whole file (the buffer is always larger).
+ */
+function preadRest(fd: number, first: number, dir: string, file: string): number {
+  let used = first;
   if (used === 0 || (used < buffer.length && used < shortReadBytes)) return used;
   for (;;) {
     if (used === buffer.length) {
@@ -198,7 +206,10 @@ export class FileGroup {
     if (fd >= 0 && this.cache.checkLinks && !stillLinked(fd)) fd = this.drop(slot);
     if (fd >= 0) {
       try {
-        return preadAll(fd, this.dir, file);
+        // preadAll's first read without the call around it: nearly every cgroup file is read
+        // whole by it, ~2,700 reads per pass run on V8's interpreter (~2% of a pass).
+        const n = readvSync(fd, whole, 0);
+        return n < shortReadBytes ? n : preadRest(fd, n, this.dir, file);
       } catch (e) {
         this.drop(slot);
         if (e instanceof KubemeterError) throw e;

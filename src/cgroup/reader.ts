@@ -225,6 +225,10 @@ class V1Reader implements CgroupReader {
   }
 }
 
+// readV2Stats's options, made once rather than per cgroup read.
+const withSwap = { swap: true } as const;
+const withoutSwap = { swap: false } as const;
+
 class V2Reader implements CgroupReader {
   readonly version = 'v2' as const;
   private readonly mount: HierarchyMount;
@@ -268,7 +272,7 @@ class V2Reader implements CgroupReader {
     const g = this.group(name);
     let stats: CgroupStats;
     try {
-      stats = readV2Stats(g, g.dir, { swap: options?.swap !== false });
+      stats = readV2Stats(g, g.dir, options?.swap === false ? withoutSwap : withSwap);
     } catch (e) {
       // A missing cpu.stat: say so, unless the whole cgroup is gone.
       if (e instanceof KubemeterError && e.code === ErrorCode.NotFound) mustExist(g.dir, name);
