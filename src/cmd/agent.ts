@@ -21,7 +21,7 @@ import { lazyCri } from '../agent/identity/cri-lazy.ts';
 import { addFeatureGatePairs, defaultFeatureGates, featureGatesHelp, resolveFeatureGates } from '../agent/feature-gates.ts';
 import type { FeatureGatePairs, FeatureGates } from '../agent/feature-gates.ts';
 import { HeapCompactor } from '../agent/heap-compactor.ts';
-import { agentNodeEnv, agentNodeFlags } from './agent-node-flags.ts';
+import { agentNodeEnv, agentNodeFlags, agentV8Flags } from './agent-node-flags.ts';
 import { currentProcessImage, missingNodeFlags, reexecWithNodeFlags } from './node-flags.ts';
 import { isCgroupPath } from '../agent/system-containers.ts';
 import type { SystemCgroupNames } from '../agent/system-containers.ts';
@@ -314,7 +314,7 @@ export function tuneHeapForAgent(lowMemory = true): HeapCompactor {
   // Normally already given by the re-execution (agent-node-flags.ts); set here
   // too for an agent run in a process of its own choosing. A compiler the operator switched on on
   // the command line (`node --opt …`) stays on.
-  for (const flag of missingNodeFlags(currentProcessImage(), lowMemory ? agentNodeFlags : ['--no-opt'])) setFlagsFromString(flag);
+  for (const flag of missingNodeFlags(currentProcessImage(), lowMemory ? agentV8Flags : ['--no-opt'])) setFlagsFromString(flag);
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--expose-gc');
   // The gc extension is installed in contexts created after the flag is set, never in this one.
