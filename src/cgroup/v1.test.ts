@@ -6,7 +6,8 @@ import { isKubemeterError } from '../lib/errors.ts';
 import { v1MemoryStat, v1MountInfo, writeV1Cgroups } from '../../test/support/cgroup-fixture.ts';
 import { detectCgroupMounts, parseMountInfo } from './mounts.ts';
 import { runReaderConformance } from './stats.case.ts';
-import { v1StatsFromFiles } from './v1.ts';
+import { kernelOrderPattern } from './parse.ts';
+import { v1MemoryStatKeys, v1StatsFromFiles } from './v1.ts';
 
 runReaderConformance('cgroup v1', {
   writeTree(dir, cgroups) {
@@ -51,4 +52,25 @@ test('v1: arbitrary file contents either parse or throw a KubemeterError, never 
       }
     }),
   );
+});
+
+test('v1: memory.stat as the kernel prints it, with and without swap accounting, gives the same values either way it is parsed', () => {
+  const m = { usageBytes: 100n, inactiveFileBytes: 10n, rssBytes: 60n, pageFaults: 7n, majorPageFaults: 1n };
+  const withSwap = v1MemoryStat(m, 5n);
+  const withoutSwap = withSwap.split('\n').filter((l) => !/^(?:total_)?swap /.test(l)).join('\n');
+  const pattern = kernelOrderPattern([...v1MemoryStatKeys])!;
+  assert.ok(pattern.test(withSwap), 'the kernel\'s order is the pattern\'s');
+  assert.ok(!pattern.test(withoutSwap), 'without total_swap the general path parses it');
+  // The same text with its lines reversed is never the pattern's: the general path's values are the reference.
+  const reversed = withSwap.trimEnd().split('\n').reverse().join('\n') + '\n';
+  assert.ok(!pattern.test(reversed));
+  const read = (memoryStat: string) => v1StatsFromFiles({ cpuacctUsage: '5\n', memoryUsage: '100\n', memoryStat, memoryLimit: '200\n', memswLimit: '300\n' }, '/x');
+  for (const [text, swap] of [[withSwap, 5n], [reversed, 5n], [withoutSwap, 0n]] as const) {
+    const s = read(text);
+    assert.equal(s.memory?.pageFaults, 7n);
+    assert.equal(s.memory?.majorPageFaults, 1n);
+    assert.equal(s.memory?.rssBytes, 60n);
+    assert.equal(s.memory?.workingSetBytes, 90n);
+    assert.equal(s.swap?.usageBytes, swap);
+  }
 });

@@ -22,16 +22,19 @@ export interface V1Files {
 /** Where each v1 file's descriptor is kept in a cgroup's FileGroup (one group per hierarchy). */
 export const v1Slot = { cpuacctUsage: 0, procs: 1, memoryStat: 2, memoryUsage: 3, memoryLimit: 4, memswLimit: 5 } as const;
 
-/** The memory.stat keys v1 needs. */
+/** The memory.stat keys v1 needs, in the order the kernel prints them (local events, then the hierarchical stats and lists). */
 export const v1MemoryStatKeys: ReadonlySet<string> = new Set([
-  'total_inactive_file',
-  'total_rss',
   'pgfault',
   'pgmajfault',
+  'total_rss',
   'total_swap',
+  'total_inactive_file',
 ]);
-const memoryKeys = flatKeys([...v1MemoryStatKeys]);
-const [totalInactiveFile, totalRss, pgfault, pgmajfault, totalSwap] = [0, 1, 2, 3, 4] as const;
+// Text as the kernel prints it with swap accounting on is parsed by one native match; without
+// swap accounting there is no total_swap line, and such text takes the general path (as does any
+// other text the pattern does not match), with the same values and errors.
+const memoryKeys = flatKeys([...v1MemoryStatKeys], { kernelOrder: true });
+const [pgfault, pgmajfault, totalRss, totalSwap, totalInactiveFile] = [0, 1, 2, 3, 4] as const;
 
 // Parsed values land here and are copied out before the next cgroup (no array per read).
 const values: (bigint | undefined)[] = [];
