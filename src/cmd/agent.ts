@@ -68,7 +68,7 @@ export interface AgentFlags {
   featureGates: FeatureGates;
   logLevel: LogLevel;
   help: boolean;
-  /** `--low-memory` (default true): V8's optimizing compilers off from the process's first instruction (agent-node-flags.ts); false keeps Maglev. */
+  /** `--low-memory` (default true): V8's optimizing compilers and Node's start-up snapshot off from the process's first instruction, malloc tuned (agent-node-flags.ts); false keeps Maglev. */
   lowMemory: boolean;
   /** Secure port, TLS and delegated auth (`--port`, `--address`, `--tls-*`, `--client-ca-file`, …). */
   secure: SecureFlags;
@@ -101,7 +101,7 @@ const own: readonly (readonly [string, string, string])[] = [
   ['system-cgroups', 'string', 'Absolute name of the cgroup of the system processes outside containers, reported as the "misc" system container.'],
   ['feature-gates', 'mapStringBool', featureGatesHelp()],
   ['log-level', 'string', 'debug, info, warn or error (default info).'],
-  ['low-memory', '', 'Run V8 without its optimizing compilers from the first instruction (re-executes once as node --no-opt --no-maglev, same pid; default true). --low-memory=false keeps Maglev: about 10 MiB more RSS for somewhat less CPU per housekeeping pass.'],
+  ['low-memory', '', 'Run V8 without its optimizing compilers and Node without its start-up snapshot from the first instruction, with glibc malloc tuned (re-executes once as node --no-opt --no-maglev --no-node-snapshot with MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=0 MALLOC_TOP_PAD_=0, same pid; default true). --low-memory=false keeps Maglev: about 15 MiB more RSS for somewhat less CPU per housekeeping pass.'],
 ];
 
 /** The kind parseFlags checks: booleans as such; every other value is checked below, with the agent's messages. */
