@@ -6,7 +6,7 @@ import { isKubemeterError } from '../lib/errors.ts';
 import { v1MemoryStat, v1MountInfo, writeV1Cgroups } from '../../test/support/cgroup-fixture.ts';
 import { detectCgroupMounts, parseMountInfo } from './mounts.ts';
 import { runReaderConformance } from './stats.case.ts';
-import { kernelOrderPattern } from './parse.ts';
+import { kernelOrderPattern, parseUint64 } from './parse.ts';
 import { v1MemoryStatKeys, v1StatsFromFiles } from './v1.ts';
 
 runReaderConformance('cgroup v1', {
@@ -73,4 +73,46 @@ test('v1: memory.stat as the kernel prints it, with and without swap accounting,
     assert.equal(s.memory?.workingSetBytes, 90n);
     assert.equal(s.swap?.usageBytes, swap);
   }
+});
+
+test('v1: limits read one after another give each file\'s own value, the same text again its value without a new parse, broken text its error', () => {
+  const memoryStat = v1MemoryStat({ usageBytes: 100n, inactiveFileBytes: 10n, rssBytes: 60n, pageFaults: 7n, majorPageFaults: 1n }, 0n);
+  const read = (memoryLimit: string, memswLimit: string | undefined) =>
+    v1StatsFromFiles({ cpuacctUsage: '5\n', memoryUsage: '100\n', memoryStat, memoryLimit, memswLimit }, '/x');
+  const unlimited = '9223372036854771712\n';
+  // Sequences of reads as a pass makes them (the memory limit, then the swap limit, cgroup after cgroup).
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(unlimited, '9223372036854771713\n', '536870912\n', '536870913\n', '0\n', 'max\n', '-1\n', '18446744073709551616\n', 'garbage\n', ''), fc.option(fc.constantFrom(unlimited, '1073741824\n', 'x'), { nil: undefined })), { minLength: 1, maxLength: 12 }),
+      (reads) => {
+        for (const [memoryLimit, memswLimit] of reads) {
+          const fresh = (text: string): bigint | Error => {
+            try {
+              return parseUint64(text, '/x');
+            } catch (e) {
+              return e as Error;
+            }
+          };
+          const wantLimit = fresh(memoryLimit);
+          const wantSwap = memswLimit === undefined ? undefined : fresh(memswLimit);
+          let got;
+          try {
+            got = read(memoryLimit, memswLimit);
+          } catch (e) {
+            assert.ok(isKubemeterError(e));
+            assert.ok(wantLimit instanceof Error || wantSwap instanceof Error, `${JSON.stringify([memoryLimit, memswLimit])} threw ${String(e)}`);
+            continue;
+          }
+          assert.equal(got.memory?.limitBytes, wantLimit);
+          assert.equal(got.swap?.limitBytes, wantSwap);
+        }
+      },
+    ),
+  );
+  // The page counter's maximum, twice in a row, and a different limit between.
+  assert.equal(read(unlimited, unlimited).memory?.limitBytes, 9223372036854771712n);
+  assert.equal(read(unlimited, unlimited).swap?.limitBytes, 9223372036854771712n);
+  assert.equal(read('4096\n', unlimited).memory?.limitBytes, 4096n);
+  assert.throws(() => read('4096x\n', unlimited), (e) => isKubemeterError(e) && /memory\.limit_in_bytes/.test(e.message));
+  assert.equal(read(unlimited, '8192\n').swap?.limitBytes, 8192n);
 });
