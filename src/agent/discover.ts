@@ -6,6 +6,7 @@
 import type { CgroupDriver, RuntimeName } from '../cgroup/layout.ts';
 import { containerFromCgroupName, podUidFromCgroupName, podsCgroupPath, qosDirNames } from '../cgroup/layout.ts';
 import type { CgroupReader } from '../cgroup/reader.ts';
+import { dropUnstamped } from '../lib/pass-stamps.ts';
 
 /** A container cgroup below a pod. */
 export interface ContainerCgroup {
@@ -73,13 +74,8 @@ export class KubepodsCache {
 
   /** End a walk: drop the directories it did not list. */
   endWalk(): void {
-    const pass = this.pass;
-    this.parents.forEach((d, path) => {
-      if (d.pass !== pass) this.parents.delete(path);
-    });
-    this.pods.forEach((d, path) => {
-      if (d.pass !== pass) this.pods.delete(path);
-    });
+    dropUnstamped(this.parents, this.pass);
+    dropUnstamped(this.pods, this.pass);
     this.pass++;
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { CgroupReader, ReadStatsOptions } from '../cgroup/reader.ts';
 import type { Clock } from '../lib/clock.ts';
+import { dropUnstamped } from '../lib/pass-stamps.ts';
 import type { ErrorKind } from './error-kinds.ts';
 import { classifyReadError } from './error-kinds.ts';
 import type { CgroupReading } from './model.ts';
@@ -88,12 +89,7 @@ export class ReadingTracker {
 
   /** End a pass: forget cgroups not read in it; returns how many were read. */
   endPass(): number {
-    let n = 0;
-    // forEach rather than for…of over entries: no [path, record] array per cgroup per pass.
-    this.history.forEach((h, path) => {
-      if (h.pass === this.pass) n++;
-      else this.history.delete(path);
-    });
+    const n = dropUnstamped(this.history, this.pass);
     this.pass++;
     return n;
   }

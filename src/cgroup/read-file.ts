@@ -8,6 +8,7 @@
  */
 import { ErrorCode, KubemeterError } from '../lib/errors.ts';
 import { nodeFs } from '../lib/node-fs.ts';
+import { dropUnstamped } from '../lib/pass-stamps.ts';
 
 const { closeSync, fstatSync, openSync, readSync, readvSync, statfsSync } = nodeFs;
 
@@ -267,6 +268,11 @@ export class FileGroup {
   }
 }
 
+/** Close a group's files as its cgroup is forgotten. */
+function closeGroup(g: FileGroup): void {
+  g.closeAll();
+}
+
 /**
  * Cgroup files kept open from one housekeeping pass to the next and re-read at offset 0, grouped
  * by cgroup directory (one map lookup per cgroup, not per file: hashing a freshly built path per
@@ -340,16 +346,7 @@ export class OpenFileCache {
 
   /** End a pass: close every group that was not read during it. */
   endPass(): void {
-    // forEach rather than for…of over entries: no [name, group] array per cgroup per pass.
-    const pass = this.pass;
-    this.groups.forEach((byName) =>
-      byName.forEach((g, name) => {
-        if (g.pass !== pass) {
-          g.closeAll();
-          byName.delete(name);
-        }
-      }),
-    );
+    this.groups.forEach((byName) => dropUnstamped(byName, this.pass, closeGroup));
     this.pass++;
     this.outOfDescriptors = false;
   }

@@ -16,6 +16,7 @@ import type { CgroupStats } from './stats.ts';
 import { readV1Stats, v1Slot } from './v1.ts';
 import { readV2Stats, v2Slot } from './v2.ts';
 import { nodeFs } from '../lib/node-fs.ts';
+import { dropUnstamped } from '../lib/pass-stamps.ts';
 
 const { readdirSync, statSync } = nodeFs;
 
@@ -135,10 +136,7 @@ class Listings {
 
   /** End a pass: forget directories not listed in it. */
   endPass(): void {
-    const pass = this.pass;
-    this.last.forEach((l, name) => {
-      if (l.pass !== pass) this.last.delete(name);
-    });
+    dropUnstamped(this.last, this.pass);
     this.pass++;
   }
 }
