@@ -26,6 +26,7 @@ import { createCgroupReader } from '../src/cgroup/reader.ts';
 import { createCertificateAuthority, issueCertificate } from '../src/auth/x509-gen.ts';
 import { startFixtureCri } from './cri-server.ts';
 import { writeGeneratedHost } from '../test/support/agent-fixtures.ts';
+import { imageEnv } from '../test/support/dockerfile.ts';
 import { freePort } from '../test/support/free-port.ts';
 import type { PassFigures, PassProbeRequest } from './agent-pass-probe.ts';
 import { median, sink } from './measure.ts';
@@ -128,12 +129,12 @@ async function summaryLatency(roots: { procRoot: string; sysRoot: string }, runs
 }
 
 /**
- * The environment of the agent's container (the image's ENV: NODE_ENV and NODE_OPTIONS, and a
+ * The environment of the agent's container (the ENV of the Dockerfile's runtime stage, and a
  * PATH), which the measured processes run in rather than the benchmark's own: variables Node acts
  * on at start are the deployment's choice, not the benchmark machine's. (NODE_EXTRA_CA_CERTS, for
  * one, makes Node parse the named CA bundle at start: ~0.8 MiB of RSS for a 140-certificate one.)
  */
-const containerEnv: Readonly<Record<string, string>> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', NODE_ENV: 'production', NODE_OPTIONS: '--enable-source-maps' };
+const containerEnv: Readonly<Record<string, string>> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...imageEnv() };
 
 /** Compile the sources as the package ships them (dist/, with source maps), into a temporary directory. */
 function buildDist(outDir: string): string {

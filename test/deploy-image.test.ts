@@ -8,25 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { imageEnv, parseDockerfile } from './support/dockerfile.ts';
 import { containersOf, find, loadManifests } from './support/manifests.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Dockerfile instructions (continuation lines joined, comments dropped), grouped by stage. */
-function parseDockerfile(text: string): { instruction: string; rest: string }[][] {
-  const joined = text.replace(/\\\r?\n/g, ' ');
-  const stages: { instruction: string; rest: string }[][] = [[]];
-  for (const raw of joined.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([A-Za-z]+)\s+(.*)$/.exec(line);
-    assert.ok(m !== null, `not an instruction: ${line}`);
-    const instruction = m[1]!.toUpperCase();
-    if (instruction === 'FROM') stages.push([]);
-    stages.at(-1)!.push({ instruction, rest: m[2]! });
-  }
-  return stages;
-}
 
 const dockerfile = readFileSync(join(repo, 'Dockerfile'), 'utf8');
 const [preamble, build, runtime, ...extra] = parseDockerfile(dockerfile);
@@ -95,4 +80,11 @@ test('the parser reads continuation lines and stages', () => {
     [{ instruction: 'FROM', rest: 'x AS b' }, { instruction: 'RUN', rest: 'a   && b' }],
     [{ instruction: 'FROM', rest: 'y' }, { instruction: 'USER', rest: '1' }],
   ]);
+  assert.throws(() => parseDockerfile('FROM x\nnot-an-instruction'), /not an instruction/);
+});
+
+test('the runtime stage\'s environment is read from its ENV instructions', () => {
+  assert.deepEqual(imageEnv('FROM x AS b\nENV A=1\nFROM y\nENV B=2 \\\n    C=--d\nENV D=\n'), { B: '2', C: '--d', D: '' });
+  assert.throws(() => imageEnv('FROM y\nENV A="1 2"'), /without quotes/);
+  assert.equal(imageEnv()['NODE_ENV'], 'production');
 });
