@@ -7,6 +7,7 @@ import { v1MemoryStat, v1MountInfo, writeV1Cgroups } from '../../test/support/cg
 import { detectCgroupMounts, parseMountInfo } from './mounts.ts';
 import { runReaderConformance } from './stats.case.ts';
 import { kernelOrderPattern, parseUint64 } from './parse.ts';
+import type { CgroupStats } from './stats.ts';
 import { v1MemoryStatKeys, v1StatsFromFiles } from './v1.ts';
 
 runReaderConformance('cgroup v1', {
@@ -21,19 +22,24 @@ runReaderConformance('cgroup v1', {
   memoryUsageFile: (dir, name) => join(dir, 'sys/fs/cgroup/memory', name, 'memory.usage_in_bytes'),
 });
 
-test('v1: the hierarchical rss and the local fault counters are used, as cAdvisor does', () => {
-  const memoryStat = v1MemoryStat(
-    { usageBytes: 100n, inactiveFileBytes: 10n, rssBytes: 60n, pageFaults: 7n, majorPageFaults: 1n },
-    0n,
-  );
-  const s = v1StatsFromFiles(
-    { cpuacctUsage: '5\n', memoryUsage: '100\n', memoryStat, memoryLimit: '9223372036854771712\n', memswLimit: undefined },
-    '/x',
-  );
+/** The memory of the cgroup the tests below write memory.stat for (usage 100, inactive file 10). */
+const fixtureMemory = { usageBytes: 100n, inactiveFileBytes: 10n, rssBytes: 60n, pageFaults: 7n, majorPageFaults: 1n };
+
+/** `s` holds fixtureMemory's local fault counters, its hierarchical rss and its working set (usage − inactive file). */
+function assertFixtureMemory(s: CgroupStats): void {
   assert.equal(s.memory?.pageFaults, 7n);
   assert.equal(s.memory?.majorPageFaults, 1n);
   assert.equal(s.memory?.rssBytes, 60n);
   assert.equal(s.memory?.workingSetBytes, 90n);
+}
+
+test('v1: the hierarchical rss and the local fault counters are used, as cAdvisor does', () => {
+  const memoryStat = v1MemoryStat(fixtureMemory, 0n);
+  const s = v1StatsFromFiles(
+    { cpuacctUsage: '5\n', memoryUsage: '100\n', memoryStat, memoryLimit: '9223372036854771712\n', memswLimit: undefined },
+    '/x',
+  );
+  assertFixtureMemory(s);
   assert.equal(s.swap?.limitBytes, undefined);
 });
 
@@ -55,8 +61,7 @@ test('v1: arbitrary file contents either parse or throw a KubemeterError, never 
 });
 
 test('v1: memory.stat as the kernel prints it, with and without swap accounting, gives the same values either way it is parsed', () => {
-  const m = { usageBytes: 100n, inactiveFileBytes: 10n, rssBytes: 60n, pageFaults: 7n, majorPageFaults: 1n };
-  const withSwap = v1MemoryStat(m, 5n);
+  const withSwap = v1MemoryStat(fixtureMemory, 5n);
   const withoutSwap = withSwap.split('\n').filter((l) => !/^(?:total_)?swap /.test(l)).join('\n');
   const pattern = kernelOrderPattern([...v1MemoryStatKeys])!;
   assert.ok(pattern.test(withSwap), 'the kernel\'s order is the pattern\'s');
@@ -67,16 +72,13 @@ test('v1: memory.stat as the kernel prints it, with and without swap accounting,
   const read = (memoryStat: string) => v1StatsFromFiles({ cpuacctUsage: '5\n', memoryUsage: '100\n', memoryStat, memoryLimit: '200\n', memswLimit: '300\n' }, '/x');
   for (const [text, swap] of [[withSwap, 5n], [reversed, 5n], [withoutSwap, 0n]] as const) {
     const s = read(text);
-    assert.equal(s.memory?.pageFaults, 7n);
-    assert.equal(s.memory?.majorPageFaults, 1n);
-    assert.equal(s.memory?.rssBytes, 60n);
-    assert.equal(s.memory?.workingSetBytes, 90n);
+    assertFixtureMemory(s);
     assert.equal(s.swap?.usageBytes, swap);
   }
 });
 
 test('v1: limits read one after another give each file\'s own value, the same text again its value without a new parse, broken text its error', () => {
-  const memoryStat = v1MemoryStat({ usageBytes: 100n, inactiveFileBytes: 10n, rssBytes: 60n, pageFaults: 7n, majorPageFaults: 1n }, 0n);
+  const memoryStat = v1MemoryStat(fixtureMemory, 0n);
   const read = (memoryLimit: string, memswLimit: string | undefined) =>
     v1StatsFromFiles({ cpuacctUsage: '5\n', memoryUsage: '100\n', memoryStat, memoryLimit, memswLimit }, '/x');
   const unlimited = '9223372036854771712\n';
